@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for in-guest test scripts (busybox sh). Every check prints exactly one line
+# "NOVAX-RESULT PASS|FAIL|SKIP <name>" that the host counts (scripts/test.sh).
+
+NOVAX_FAILED=0
+
+pass() { echo "NOVAX-RESULT PASS $1"; }
+fail() { echo "NOVAX-RESULT FAIL $1${2:+ ($2)}"; NOVAX_FAILED=1; }
+skip() { echo "NOVAX-RESULT SKIP $1${2:+ ($2)}"; }
+
+# check NAME COMMAND...: pass if COMMAND succeeds.
+check() {
+    name=$1; shift
+    if "$@"; then pass "$name"; else fail "$name" "'$*' failed"; fi
+}
+
+# dmesg_has PATTERN: the kernel log has a line matching PATTERN (extended regex).
+dmesg_has() { dmesg | grep -qE "$1"; }

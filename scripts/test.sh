@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run every test the project has and print one closing line "N passed, N failed, N skipped".
+#
+# Stages: dependencies; host cargo tests of tools/; host IGT harness self-test; kernel build with
+# CONFIG_WERROR and clippy (CLIPPY=1); rustfmt on our kernel Rust; a guest boot running KUnit
+# (Rust doctests, our suites: the FFI layout self-test); a guest boot running the in-guest suites;
+# and a scan of every guest kernel log for BUG/WARNING/Oops/panic/sanitizer reports.
+# Every stage's output is kept in build/logs/.
+source "$(dirname "$0")/lib.sh"
+set +e
+
+LOGS=$BUILD/logs
+RESULTS=$BUILD/test-results.txt
+mkdir -p "$LOGS"
+: > "$RESULTS"
+
+record() { # record PASS|FAIL|SKIP NAME [DETAIL]
+    echo "$1 $2${3:+ ($3)}" >> "$RESULTS"
+    case $1 in
+    PASS) printf '  \033[32mPASS\033[0m %s\n' "$2" ;;
+    FAIL) printf '  \033[31mFAIL\033[0m %s%s\n' "$2" "${3:+ ($3)}" ;;
+    SKIP) printf '  \033[33mSKIP\033[0m %s%s\n' "$2" "${3:+ ($3)}" ;;
+    esac
+}
+
+# stage NAME COMMAND...: run COMMAND with output in build/logs/NAME.log; one result.
+stage() {
+    local name=$1; shift
+    local t0=$(date +%s)
+    log "$name"
+    if "$@" > "$LOGS/$name.log" 2>&1; then
+        record PASS "$name" "$(($(date +%s) - t0)) s"
+        return 0
+    fi
+    tail -25 "$LOGS/$name.log" | sed 's/^/    | /'
+    record FAIL "$name" "see build/logs/$name.log"
+    return 1
+}
+
+# Count "NOVAX-RESULT" lines of a guest run.
+collect_guest() { # collect_guest PREFIX OUTPUT
+    local st name rest
+    while read -r _ st name rest; do
+        record "$st" "$1.$name" "$rest"
+    done < <(grep '^NOVAX-RESULT ' "$2")
+}
+
+# Count KUnit (KTAP) test cases of a console log: indented "ok N name" / "not ok N name".
+collect_kunit() { # collect_kunit LOG
+    local line status name n=0
+    while IFS= read -r line; do
+        line=${line#*] }
+        case "$line" in
+        "    ok "*|"    not ok "*) ;;
+        *) continue ;;
+        esac
+        n=$((n + 1))
+        if [[ "$line" =~ ^\ +(not\ )?ok\ [0-9]+\ ([^ #]+)(.*)$ ]]; then
+            name=${BASH_REMATCH[2]} status=PASS
+            [ -n "${BASH_REMATCH[1]}" ] && status=FAIL
+            [[ "${BASH_REMATCH[3]}" == *"# SKIP"* ]] && status=SKIP
+            record "$status" "kunit.$name"
+        fi
+    done < <(sed -n '/KTAP version/,$p' "$1")
+    [ "$n" -gt 0 ] || record FAIL kunit.ran "no KUnit results in $1"
+}
+
+check_guest_log() { # check_guest_log NAME
+    stage "kernel-log-clean.$1" "$TOP/scripts/check-log.sh" "$BUILD/guest/$1/console.log"
+}
+
+T0=$(date +%s)
+stage deps "$TOP/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+
+# Host: userspace crates and the IGT harness self-test.
+if [ -f "$TOP/tools/Cargo.toml" ]; then
+    log "cargo test (tools/)"
+    (cd "$TOP/tools" && cargo test --release --workspace 2>&1) > "$LOGS/cargo-test.log"
+    crc=$?
+    while read -r name st; do
+        record "$st" "cargo.$name"
+    done < <(sed -nE 's/^test (.+) \.\.\. (ok|FAILED|ignored)$/\1 \2/p' "$LOGS/cargo-test.log" |
+        sed -e 's/ ok$/ PASS/' -e 's/ FAILED$/ FAIL/' -e 's/ ignored$/ SKIP/' | tr -s ' ' | awk '{print $1, $NF}')
+    [ $crc = 0 ] || record FAIL cargo-test "exit $crc, see build/logs/cargo-test.log"
+    stage cargo-build-tools bash -c "cd '$TOP/tools' && cargo build --release --workspace"
+fi
+if [ -f "$TOP/igt-tests/Makefile" ]; then
+    stage igt-build make -C "$TOP/igt-tests" O="$BUILD/igt"
+    stage igt-harness-selftest make -C "$TOP/igt-tests" O="$BUILD/igt" check
+fi
+
+# Kernel: CONFIG_WERROR and clippy in one build (kmake passes CLIPPY=1, see lib.sh).
+stage kernel-build-main "$TOP/scripts/kernel.sh" main || {
+    echo "$(grep -c '^PASS' "$RESULTS") passed, $(grep -c '^FAIL' "$RESULTS") failed"; exit 1; }
+stage clippy-clean bash -c "! grep -nE '^(warning|error)(\[|:)' '$LOGS/kernel-build-main.log'"
+stage rustfmt "$TOP/scripts/rustfmt.sh" --check
+
+# Guest: KUnit at boot (Rust doctests and our suites).
+stage guest-kunit "$TOP/scripts/guest.sh" --kunit --name kunit --cmd 'true'
+collect_kunit "$BUILD/guest/kunit/console.log"
+check_guest_log kunit
+
+# Guest: the in-guest suites.
+stage guest-suites "$TOP/scripts/guest.sh" --name suites --cmd 'sh /guest/run-tests.sh'
+collect_guest guest "$BUILD/guest/suites/output.log"
+check_guest_log suites
+
+pass=$(grep -c '^PASS' "$RESULTS") failed=$(grep -c '^FAIL' "$RESULTS") skipped=$(grep -c '^SKIP' "$RESULTS")
+log "all tests done in $(($(date +%s) - T0)) s; results in $RESULTS"
+[ "$failed" = 0 ] || { echo "failures:"; grep '^FAIL' "$RESULTS" | sed 's/^/  /'; }
+echo "$pass passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
