@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The C half of the FFI layout self-test (rust/kernel/ffi_layout_test.rs): sizeof and offsetof
+ * as the C compiler sees them, for every C struct whose fields novax's Rust reads or writes.
+ * The Rust half compares these against size_of/offset_of! on the bindgen output, which catches
+ * a bindgen that lays structs out wrongly (0.73.2 with 6.12's task_struct) at once.
+ *
+ * Entries are "struct" (its size) and "struct.field" (the field's offset). Keep the list in
+ * step with LAYOUT in ffi_layout_test.rs: the test fails on a name present on one side only.
+ */
+
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/sched.h>
+#include <linux/stddef.h>
+
+struct novax_ffi_layout_entry {
+	const char *name;
+	size_t value;
+};
+
+#define SIZE(s) { #s, sizeof(struct s) }
+#define OFF(s, f) { #s "." #f, offsetof(struct s, f) }
+
+static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
+	SIZE(task_struct),
+	OFF(task_struct, __state),
+	OFF(task_struct, flags),
+	OFF(task_struct, usage),
+	OFF(task_struct, mm),
+	OFF(task_struct, pid),
+	OFF(task_struct, tgid),
+	OFF(task_struct, real_parent),
+	OFF(task_struct, parent),
+	OFF(task_struct, group_leader),
+	OFF(task_struct, cred),
+	OFF(task_struct, comm),
+	OFF(task_struct, files),
+	OFF(task_struct, signal),
+	SIZE(device),
+	OFF(device, kobj),
+	OFF(device, parent),
+	OFF(device, init_name),
+	OFF(device, type),
+	OFF(device, bus),
+	OFF(device, driver),
+	OFF(device, platform_data),
+	OFF(device, driver_data),
+	OFF(device, dma_mask),
+	OFF(device, devt),
+	OFF(device, class),
+	OFF(device, release),
+	SIZE(file_operations),
+	OFF(file_operations, owner),
+	OFF(file_operations, llseek),
+	OFF(file_operations, read),
+	OFF(file_operations, write),
+	OFF(file_operations, poll),
+	OFF(file_operations, unlocked_ioctl),
+	OFF(file_operations, compat_ioctl),
+	OFF(file_operations, mmap),
+	OFF(file_operations, open),
+	OFF(file_operations, release),
+};
+
+size_t rust_helper_novax_ffi_layout_count(void)
+{
+	return ARRAY_SIZE(novax_ffi_layout);
+}
+
+const char *rust_helper_novax_ffi_layout_name(size_t i)
+{
+	return i < ARRAY_SIZE(novax_ffi_layout) ? novax_ffi_layout[i].name : NULL;
+}
+
+size_t rust_helper_novax_ffi_layout_value(size_t i)
+{
+	return i < ARRAY_SIZE(novax_ffi_layout) ? novax_ffi_layout[i].value : 0;
+}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! FFI layout self-test: the KUnit suite `novax_ffi_layout`.
+//!
+//! Rust reaches C structs through bindgen's output, so a bindgen that lays a struct out wrongly
+//! makes Rust read the wrong bytes with no error anywhere (bindgen 0.73.2 drops `task_struct`'s
+//! explicit padding on 6.12, shifting every later field by 56 bytes). This suite compares, for
+//! every C struct whose fields novax's Rust uses, `size_of`/`offset_of!` on the bindings with
+//! C's `sizeof`/`offsetof` from `rust/helpers/ffi_layout.c`: one case per struct.
+
+use crate::{bindings, kunit_suite::Test, str::CStr};
+use core::mem::{offset_of, size_of};
+
+/// The Rust view of one struct: its size and the offsets of the fields we list.
+macro_rules! layout {
+    ($s:ident: $($f:ident),+ $(,)?) => {
+        &[
+            (stringify!($s), size_of::<bindings::$s>()),
+            $((concat!(stringify!($s), ".", stringify!($f)), offset_of!(bindings::$s, $f)),)+
+        ]
+    };
+}
+
+type Entries = &'static [(&'static str, usize)];
+
+/// Looks a name up in the C table.
+fn c_value(name: &str) -> Option<usize> {
+    // SAFETY: The helpers only read a static table and bound-check the index.
+    let count = unsafe { bindings::novax_ffi_layout_count() };
+    (0..count).find_map(|i| {
+        // SAFETY: `i` is in range; the name is a static NUL-terminated string.
+        let n = unsafe { CStr::from_char_ptr(bindings::novax_ffi_layout_name(i)) };
+        // SAFETY: `i` is in range.
+        (n.as_bytes() == name.as_bytes()).then(|| unsafe { bindings::novax_ffi_layout_value(i) })
+    })
+}
+
+/// Checks one struct: every Rust entry against C, and that C lists nothing Rust does not.
+fn check(test: &Test, rust: Entries) {
+    let strukt = rust[0].0;
+    for &(name, value) in rust {
+        // bindgen escapes C fields named like Rust keywords with a trailing `_`.
+        let name = name.trim_end_matches('_');
+        match c_value(name) {
+            Some(c) if c == value => {}
+            Some(c) => test.fail(format_args!(
+                "{name}: C says {c}, Rust bindings say {value}"
+            )),
+            None => test.fail(format_args!(
+                "{name}: missing from rust/helpers/ffi_layout.c"
+            )),
+        }
+    }
+    // SAFETY: As in `c_value`.
+    let count = unsafe { bindings::novax_ffi_layout_count() };
+    for i in 0..count {
+        // SAFETY: As in `c_value`.
+        let n = unsafe { CStr::from_char_ptr(bindings::novax_ffi_layout_name(i)) };
+        let n = n.as_bytes();
+        let ours = n == strukt.as_bytes()
+            || (n.starts_with(strukt.as_bytes()) && n.get(strukt.len()) == Some(&b'.'));
+        if ours
+            && !rust
+                .iter()
+                .any(|&(r, _)| r.trim_end_matches('_').as_bytes() == n)
+        {
+            test.fail(format_args!("{}: listed in C only", n.escape_ascii()));
+        }
+    }
+}
+
+fn task_struct(test: &Test) {
+    check(
+        test,
+        layout!(task_struct: __state, flags, usage, mm, pid, tgid, real_parent, parent,
+            group_leader, cred, comm, files, signal),
+    );
+}
+
+fn device(test: &Test) {
+    check(
+        test,
+        layout!(device: kobj, parent, init_name, type_, bus, driver, platform_data, driver_data,
+            dma_mask, devt, class, release),
+    );
+}
+
+fn file_operations(test: &Test) {
+    check(
+        test,
+        layout!(file_operations: owner, llseek, read, write, poll, unlocked_ioctl, compat_ioctl,
+            mmap, open, release),
+    );
+}
+
+crate::kunit_suite!(novax_ffi_layout, [task_struct, device, file_operations]);
