@@ -1,21 +1,364 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Placeholder for the novax_core driver while its abstractions are written.
+//! novax core: the PCI driver for NVIDIA GSP GPUs.
+//!
+//! It binds to NVIDIA display-class devices and to the novax emulated GPU (an ivshmem device that
+//! carries the novax signature), identifies the chip, and on the emulated GPU boots the GSP
+//! message queues, handles the GSP interrupt NAPI-style, queries the static GPU information and
+//! creates the auxiliary device `novax_core.drm.<n>` that the novax DRM driver binds to.
+//!
+//! On a real NVIDIA GPU it identifies and logs the chip and stops there: loading and booting the
+//! GSP firmware is out of scope for now.
 
-use kernel::prelude::*;
+mod chip;
+mod gsp;
+mod iface;
+mod irq;
+mod regs;
 
-module! {
-    type: Placeholder,
+use chip::{Refusal, Spec};
+use core::sync::atomic::{AtomicU32, Ordering};
+use gsp::{msg, Gsp, BAR_SIZE};
+use iface::{CoreCtx, CoreIface, CoreOps, GpuInfo, PollMode, Snapshot};
+use kernel::{
+    auxiliary, c_str,
+    driver::Bound,
+    irq::{Flags, Registration as IrqRegistration},
+    irq_poll::IrqPoll,
+    pci::{self, IrqTypes},
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+    types::ForeignOwnable,
+};
+use regs::{EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE, EMU_PEER_ID, EMU_SIGNATURE0, EMU_SIGNATURE1};
+
+kernel::module_pci_driver! {
+    type: NovaxCore,
     name: "novax_core",
     author: "The novax authors",
-    description: "novax placeholder",
+    description: "novax core: PCI driver for NVIDIA GSP GPUs",
     license: "GPL",
 }
 
-struct Placeholder;
+const PCI_VENDOR_NVIDIA: u32 = 0x10de;
+const PCI_VENDOR_REDHAT_QUMRANET: u32 = 0x1af4;
+const PCI_DEVICE_IVSHMEM: u32 = 0x1110;
+const PCI_CLASS_DISPLAY: u32 = 0x03_0000;
 
-impl kernel::Module for Placeholder {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Placeholder)
+/// What kind of device an ID table entry matched.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Nvidia,
+    Emulated,
+}
+
+static ID_TABLE: pci::IdTable<Kind, 2> = pci::IdTable::new(
+    [
+        pci::DeviceId::from_class(PCI_VENDOR_NVIDIA, PCI_CLASS_DISPLAY, 0xff_0000),
+        pci::DeviceId::from_id(PCI_VENDOR_REDHAT_QUMRANET, PCI_DEVICE_IVSHMEM),
+    ],
+    [Kind::Nvidia, Kind::Emulated],
+);
+
+/// Auxiliary device instance numbers.
+static NEXT_AUX_ID: AtomicU32 = AtomicU32::new(0);
+
+/// The driver's per-device data (field order is drop order).
+#[pin_data]
+struct NovaxCore {
+    inner: Inner,
+}
+
+struct Inner {
+    /// The auxiliary device for the DRM driver: removed first.
+    _aux: auxiliary::Registration<DropIface>,
+    /// The interrupt: freed before its vectors and the poll.
+    _irq: Pin<KBox<IrqRegistration<irq::GspIrq>>>,
+    _vectors: pci::IrqVectors,
+    _poll: Arc<IrqPoll<irq::GspPoller>>,
+    gsp: Arc<Gsp>,
+    _enabled: pci::EnabledDevice,
+}
+
+impl pci::Driver for NovaxCore {
+    type IdInfo = Kind;
+    const ID_TABLE: pci::IdTableRef<Kind> = ID_TABLE.as_ref();
+
+    fn probe(pdev: &pci::Device<Bound>, kind: &'static Kind) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            inner: Inner::new(pdev, *kind)?,
+        })
+    }
+
+    fn unbind(&self, _pdev: &pci::Device<Bound>) {
+        // Fail RPCs in flight and halt the GSP before the auxiliary device (and with it the DRM
+        // driver) goes away.
+        self.inner.gsp.shutdown();
     }
 }
+
+impl Inner {
+    fn new(pdev: &pci::Device<Bound>, kind: Kind) -> Result<Self> {
+        let enabled = pdev.enable_device_mem()?;
+        pdev.set_master();
+        match kind {
+            Kind::Nvidia => {
+                let bar0 = pdev.iomap_region_sized::<BAR_SIZE>(0, c_str!("novax_core/bar0"))?;
+                let spec = identify(&bar0)?;
+                pr_info!(
+                    "{} ({}), rev {}: GSP firmware boot is not supported yet, stopping here\n",
+                    spec.chipset.name(),
+                    spec.chipset.arch().name(),
+                    spec.revision
+                );
+                drop(enabled);
+                Err(ENODEV)
+            }
+            Kind::Emulated => Self::new_emulated(pdev, enabled),
+        }
+    }
+
+    fn new_emulated(pdev: &pci::Device<Bound>, enabled: pci::EnabledDevice) -> Result<Self> {
+        if pdev.resource_len(2)? < u64::try_from(BAR_SIZE)? {
+            pr_info!("ivshmem device without a novax-sized memory BAR: not ours\n");
+            return Err(ENODEV);
+        }
+        let bar = pdev.iomap_region_sized::<BAR_SIZE>(2, c_str!("novax_core/gpu"))?;
+        if EMU_SIGNATURE0::read(&bar).raw() != regs::EMU_SIGNATURE0_VALUE
+            || EMU_SIGNATURE1::read(&bar).raw() != regs::EMU_SIGNATURE1_VALUE
+        {
+            pr_info!("ivshmem device without the novax signature: not ours\n");
+            return Err(ENODEV);
+        }
+        let spec = identify(&bar)?;
+        let shm_base = usize::try_from(EMU_GSP_SHM_OFFSET::read(&bar).raw())?;
+        let shm_size = usize::try_from(EMU_GSP_SHM_SIZE::read(&bar).raw())?;
+        if shm_size < msg::SHM_MIN_SIZE || !matches!(shm_base.checked_add(shm_size), Some(e) if e <= BAR_SIZE) {
+            pr_err!("GSP shared memory {:#x}+{:#x} does not fit the BAR\n", shm_base, shm_size);
+            return Err(EINVAL);
+        }
+        let peer = EMU_PEER_ID::read(&bar).raw() & 0xffff;
+        let doorbell = pdev.iomap_region_sized::<0x100>(0, c_str!("novax_core/doorbell"))?;
+        let gsp = Arc::pin_init(Gsp::new(bar, doorbell, peer, shm_base)?, GFP_KERNEL)?;
+
+        let vectors = pdev.alloc_irq_vectors(1, 2, IrqTypes::MSIX)?;
+        let irq_nr = vectors.irq(0)?;
+        let poll = Arc::pin_init(
+            IrqPoll::new(
+                gsp.budget(),
+                irq::GspPoller { gsp: gsp.clone() },
+            ),
+            GFP_KERNEL,
+        )?;
+        let irq = KBox::pin_init(
+            IrqRegistration::new(
+                irq_nr,
+                Flags::NONE,
+                c_str!("novax-gsp"),
+                irq::GspIrq { poll: poll.clone() },
+            ),
+            GFP_KERNEL,
+        )?;
+
+        gsp.boot();
+        if let Err(e) = gsp.wait_init_done(5000) {
+            pr_err!("GSP did not report GSP_INIT_DONE: {:?}\n", e);
+            gsp.shutdown();
+            return Err(e);
+        }
+        let info = match static_info(&gsp, &spec) {
+            Ok(info) => info,
+            Err(e) => {
+                gsp.shutdown();
+                return Err(e);
+            }
+        };
+
+        let ctx_arc = gsp.clone();
+        let ctx = ctx_arc.into_foreign();
+        // SAFETY: `ctx` came from `Arc::into_foreign` just above; the interface keeps that
+        // reference until `put` (see `CoreIface`), and `CoreCtx` is only ever used as an opaque
+        // handle that the ops turn back into the `Arc<Gsp>` borrow.
+        let ctx_ref: &'static CoreCtx = unsafe { &*ctx.cast::<CoreCtx>() };
+        let iface = KBox::new(
+            CoreIface {
+                info,
+                ops: &CORE_OPS,
+                ctx: ctx_ref,
+            },
+            GFP_KERNEL,
+        )
+        .inspect_err(|_| ops_put(ctx_ref))?;
+        let id = NEXT_AUX_ID.fetch_add(1, Ordering::Relaxed);
+        let aux = auxiliary::Registration::new(
+            pdev.as_ref(),
+            iface::AUX_MODNAME,
+            iface::AUX_NAME,
+            id,
+            DropIface(iface),
+        );
+        let aux = match aux {
+            Ok(aux) => aux,
+            Err(e) => {
+                gsp.shutdown();
+                return Err(e);
+            }
+        };
+        Ok(Self {
+            _aux: aux,
+            _irq: irq,
+            _vectors: vectors,
+            _poll: poll,
+            gsp,
+            _enabled: enabled,
+        })
+    }
+}
+
+fn identify<const SIZE: usize>(io: &kernel::io::Io<SIZE>) -> Result<Spec> {
+    match Spec::identify(io) {
+        Ok(spec) => Ok(spec),
+        Err(Refusal::NotResponding) => {
+            pr_err!("NV_PMC_BOOT_0 reads 0xffffffff: the GPU is not responding\n");
+            Err(ENODEV)
+        }
+        Err(Refusal::PreTuring {
+            architecture,
+            chipset,
+        }) => {
+            pr_err!(
+                "chipset {:#x} (architecture {:#x}) predates Turing and has no GSP: unsupported\n",
+                chipset,
+                architecture
+            );
+            Err(ENODEV)
+        }
+        Err(Refusal::Unknown {
+            architecture,
+            chipset,
+        }) => {
+            pr_err!(
+                "unknown chipset {:#x} (architecture {:#x}): unsupported\n",
+                chipset,
+                architecture
+            );
+            Err(ENODEV)
+        }
+    }
+}
+
+fn copy_name(dst: &mut [u8], src: &str) {
+    let n = src.len().min(dst.len() - 1);
+    dst[..n].copy_from_slice(&src.as_bytes()[..n]);
+}
+
+fn static_info(gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
+    let mut reply = KVec::from_elem(0u8, 128, GFP_KERNEL)?;
+    let (result, len) = gsp.rpc(msg::function::EMU_STATIC_INFO, &[], &mut reply)?;
+    if result != 0 || len < 128 {
+        pr_err!("static info RPC failed: result {:#x}, {} bytes\n", result, len);
+        return Err(EIO);
+    }
+    let boot0 = msg::get_u32(&reply, 0);
+    if boot0 != spec.boot {
+        pr_warn!("static info reports BOOT_0 {:#x}, the register says {:#x}\n", boot0, spec.boot);
+    }
+    let fw = msg::get_u64(&reply, 32);
+    let name = &reply[40..104];
+    let name_len = name.iter().position(|&b| b == 0).unwrap_or(0);
+    let name = core::str::from_utf8(&name[..name_len]).unwrap_or("?");
+    let mut info = GpuInfo {
+        chipset: spec.chipset.code(),
+        architecture: spec.chipset.arch().code(),
+        revision: spec.revision.code(),
+        pad: 0,
+        vram_size: msg::get_u64(&reply, 8),
+        vram_bar_size: msg::get_u64(&reply, 16),
+        fw_version: fw,
+        chip_name: [0; 16],
+        arch_name: [0; 16],
+    };
+    copy_name(&mut info.chip_name, spec.chipset.name());
+    copy_name(&mut info.arch_name, spec.chipset.arch().name());
+    pr_info!(
+        "{}, {}, rev {}: GSP firmware {}.{}.{} ({}), {} MiB VRAM\n",
+        spec.chipset.name(),
+        spec.chipset.arch().name(),
+        spec.revision,
+        fw >> 32,
+        (fw >> 16) & 0xffff,
+        fw & 0xffff,
+        name,
+        info.vram_size >> 20
+    );
+    Ok(info)
+}
+
+/// The interface box, with the creation reference on the GSP released when it is dropped.
+struct DropIface(KBox<CoreIface>);
+
+impl core::ops::Deref for DropIface {
+    type Target = CoreIface;
+
+    fn deref(&self) -> &CoreIface {
+        &self.0
+    }
+}
+
+impl Drop for DropIface {
+    fn drop(&mut self) {
+        ops_put(self.0.ctx);
+    }
+}
+
+impl ForeignOwnable for DropIface {
+    type Borrowed<'a> = &'a CoreIface;
+
+    fn into_foreign(self) -> *const core::ffi::c_void {
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is not dropped; ownership of the box moves into the pointer.
+        let inner = unsafe { core::ptr::read(&this.0) };
+        KBox::into_raw(inner).cast_const().cast()
+    }
+
+    unsafe fn borrow<'a>(ptr: *const core::ffi::c_void) -> &'a CoreIface {
+        // SAFETY: `ptr` came from `into_foreign` (caller guarantee).
+        unsafe { &*ptr.cast::<CoreIface>() }
+    }
+
+    unsafe fn from_foreign(ptr: *const core::ffi::c_void) -> Self {
+        // SAFETY: `ptr` came from `into_foreign` (caller guarantee).
+        Self(unsafe { KBox::from_raw(ptr.cast_mut().cast::<CoreIface>()) })
+    }
+}
+
+/// Borrows the GSP behind an interface context.
+fn gsp_of(ctx: &CoreCtx) -> ArcBorrow<'_, Gsp> {
+    // SAFETY: Every `CoreCtx` handed out is an `Arc<Gsp>` from `into_foreign` whose reference is
+    // held by the caller (the interface or a `CoreHandle`) for the borrow's duration.
+    unsafe { <Arc<Gsp> as ForeignOwnable>::borrow(core::ptr::from_ref(ctx).cast()) }
+}
+
+fn ops_get(ctx: &CoreCtx) {
+    let gsp: Arc<Gsp> = gsp_of(ctx).into();
+    // The new reference is released by `ops_put`.
+    core::mem::forget(gsp);
+}
+
+fn ops_put(ctx: &CoreCtx) {
+    // SAFETY: The caller gives up a reference taken by `ops_get` or at creation.
+    drop(unsafe { <Arc<Gsp> as ForeignOwnable>::from_foreign(core::ptr::from_ref(ctx).cast()) });
+}
+
+static CORE_OPS: CoreOps = CoreOps {
+    get: ops_get,
+    put: ops_put,
+    echo: |ctx, payload| gsp_of(ctx).echo(payload),
+    snapshot: |ctx, s: &mut Snapshot| gsp_of(ctx).snapshot(s),
+    budget: |ctx| gsp_of(ctx).budget(),
+    set_budget: |ctx, b| gsp_of(ctx).set_budget_value(b),
+    mode: |ctx| gsp_of(ctx).mode(),
+    set_mode: |ctx, m: PollMode| gsp_of(ctx).set_mode(m),
+    timeout_ms: |ctx| gsp_of(ctx).timeout_ms(),
+    set_timeout_ms: |ctx, ms| gsp_of(ctx).set_timeout_ms(ms),
+};

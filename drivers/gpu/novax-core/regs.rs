@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Register definitions.
+//!
+//! Registers are described once, with their offset and their fields by bit range, by the
+//! [`register!`] macro; it generates the accessors, so no code in the driver shifts or masks by
+//! hand and a field's position is written in one place. Offsets are checked against the mapping
+//! at compile time (see `kernel::io::Io::read32`).
+
+/// Describes a 32-bit register: `register!(NAME @ OFFSET { HI:LO field; ... })`.
+macro_rules! register {
+    ($(#[$meta:meta])* $name:ident @ $offset:literal { $($hi:literal : $lo:literal $field:ident;)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        #[allow(non_camel_case_types)]
+        pub(crate) struct $name(u32);
+
+        #[allow(dead_code)]
+        impl $name {
+            /// The register's offset in BAR0 (or the emulated register window).
+            pub(crate) const OFFSET: usize = $offset;
+
+            /// Reads the register.
+            pub(crate) fn read<const SIZE: usize>(io: &kernel::io::Io<SIZE>) -> Self {
+                Self(io.read32(Self::OFFSET))
+            }
+
+            /// Writes the register.
+            pub(crate) fn write<const SIZE: usize>(self, io: &kernel::io::Io<SIZE>) {
+                io.write32(self.0, Self::OFFSET)
+            }
+
+            /// The register from its raw value.
+            pub(crate) fn from_raw(raw: u32) -> Self {
+                Self(raw)
+            }
+
+            /// The raw value.
+            pub(crate) fn raw(self) -> u32 {
+                self.0
+            }
+
+            $(
+                #[doc = concat!("Bits ", stringify!($hi), ":", stringify!($lo), ".")]
+                pub(crate) fn $field(self) -> u32 {
+                    const WIDTH: u32 = $hi - $lo + 1;
+                    const MASK: u32 = if WIDTH == 32 { u32::MAX } else { (1u32 << WIDTH) - 1 };
+                    (self.0 >> $lo) & MASK
+                }
+            )*
+        }
+    };
+}
+
+register!(
+    /// Chip identification.
+    NV_PMC_BOOT_0 @ 0x000000 {
+        3:0 minor_revision;
+        7:4 major_revision;
+        8:8 architecture_1;
+        23:20 implementation;
+        28:24 architecture_0;
+    }
+);
+
+register!(
+    /// Chip identification of newer parts (same layout as BOOT_0 for these fields).
+    NV_PMC_BOOT_42 @ 0x000a00 {
+        3:0 minor_revision;
+        7:4 major_revision;
+        8:8 architecture_1;
+        23:20 implementation;
+        28:24 architecture_0;
+    }
+);
+
+register!(
+    /// The CPU writes the command queue's new write pointer here.
+    NV_PGSP_QUEUE_HEAD @ 0x110c00 {
+        31:0 address;
+    }
+);
+
+// Emulator registers (Documentation/gpu/novax-gsp.rst): only on the emulated GPU.
+register!(EMU_SIGNATURE0 @ 0x1f0000 { 31:0 value; });
+register!(EMU_SIGNATURE1 @ 0x1f0004 { 31:0 value; });
+register!(EMU_VERSION @ 0x1f0008 { 31:0 value; });
+register!(EMU_GSP_SHM_OFFSET @ 0x1f000c { 31:0 value; });
+register!(EMU_GSP_SHM_SIZE @ 0x1f0010 { 31:0 value; });
+register!(EMU_INTR_ENABLE @ 0x1f0014 { 0:0 gsp; });
+register!(EMU_INTR_STATUS @ 0x1f0018 { 0:0 gsp; });
+register!(EMU_PEER_ID @ 0x1f001c { 31:0 value; });
+register!(EMU_GSP_CTRL @ 0x1f0020 { 0:0 run; });
+register!(EMU_GSP_STATE @ 0x1f0024 { 1:0 state; });
+
+/// "NOVX": the first signature word of the emulated GPU.
+pub(crate) const EMU_SIGNATURE0_VALUE: u32 = 0x5856_4f4e;
+/// "EMU1": the second signature word.
+pub(crate) const EMU_SIGNATURE1_VALUE: u32 = 0x3155_4d45;
+
+// The ivshmem register BAR (BAR0 of the emulated device).
+register!(IVSHMEM_DOORBELL @ 0x0c { 15:0 vector; 31:16 peer; });
