@@ -9,8 +9,11 @@
  * step with LAYOUT in ffi_layout_test.rs: the test fails on a name present on one side only.
  */
 
+#include <linux/auxiliary_bus.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/irq_poll.h>
+#include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
 
@@ -61,6 +64,42 @@ static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
 	OFF(file_operations, mmap),
 	OFF(file_operations, open),
 	OFF(file_operations, release),
+	SIZE(pci_dev),
+	OFF(pci_dev, vendor),
+	OFF(pci_dev, device),
+	OFF(pci_dev, revision),
+	OFF(pci_dev, class),
+	OFF(pci_dev, dev),
+	SIZE(pci_device_id),
+	OFF(pci_device_id, vendor),
+	OFF(pci_device_id, device),
+	OFF(pci_device_id, subvendor),
+	OFF(pci_device_id, subdevice),
+	OFF(pci_device_id, class),
+	OFF(pci_device_id, class_mask),
+	OFF(pci_device_id, driver_data),
+	OFF(pci_device_id, override_only),
+	SIZE(pci_driver),
+	OFF(pci_driver, name),
+	OFF(pci_driver, id_table),
+	OFF(pci_driver, probe),
+	OFF(pci_driver, remove),
+	SIZE(auxiliary_device),
+	OFF(auxiliary_device, dev),
+	OFF(auxiliary_device, name),
+	OFF(auxiliary_device, id),
+	SIZE(auxiliary_device_id),
+	OFF(auxiliary_device_id, name),
+	OFF(auxiliary_device_id, driver_data),
+	SIZE(auxiliary_driver),
+	OFF(auxiliary_driver, probe),
+	OFF(auxiliary_driver, remove),
+	OFF(auxiliary_driver, id_table),
+	SIZE(irq_poll),
+	OFF(irq_poll, list),
+	OFF(irq_poll, state),
+	OFF(irq_poll, weight),
+	OFF(irq_poll, poll),
 };
 
 size_t rust_helper_novax_ffi_layout_count(void)

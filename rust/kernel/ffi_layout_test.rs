@@ -93,4 +93,27 @@ fn file_operations(test: &Test) {
     );
 }
 
-crate::kunit_suite!(novax_ffi_layout, [task_struct, device, file_operations]);
+fn pci(test: &Test) {
+    check(test, layout!(pci_dev: vendor, device, revision, class, dev));
+    check(
+        test,
+        layout!(pci_device_id: vendor, device, subvendor, subdevice, class, class_mask,
+            driver_data, override_only),
+    );
+    check(test, layout!(pci_driver: name, id_table, probe, remove));
+}
+
+fn auxiliary(test: &Test) {
+    check(test, layout!(auxiliary_device: dev, name, id));
+    check(test, layout!(auxiliary_device_id: name, driver_data));
+    check(test, layout!(auxiliary_driver: probe, remove, id_table));
+}
+
+fn irq_poll(test: &Test) {
+    check(test, layout!(irq_poll: list, state, weight, poll));
+}
+
+crate::kunit_suite!(
+    novax_ffi_layout,
+    [task_struct, device, file_operations, pci, auxiliary, irq_poll]
+);

@@ -241,3 +241,39 @@ unsafe impl Backend for SpinLockBhBackend {
         unsafe { bindings::spin_unlock_bh(ptr) }
     }
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    //! KUnit suite `novax_irq_poll`: the callback chosen by [`PollerVtable`].
+    use super::*;
+    use crate::{c_str, kunit_suite::Test};
+
+    struct WithPoll;
+
+    #[vtable]
+    impl Poller for WithPoll {
+        fn poll(&self, _ctx: &PollContext<'_>, budget: usize) -> usize {
+            budget
+        }
+    }
+
+    struct WithoutPoll;
+
+    #[vtable]
+    impl Poller for WithoutPoll {}
+
+    fn callback_chosen(test: &Test) {
+        test.expect(WithPoll::HAS_POLL, c_str!("HAS_POLL set for an implementer of poll"));
+        test.expect(
+            PollerVtable::<WithPoll>::POLL.is_some(),
+            c_str!("non-NULL C callback for an implementer of poll"),
+        );
+        test.expect(!WithoutPoll::HAS_POLL, c_str!("HAS_POLL clear without poll"));
+        test.expect(
+            PollerVtable::<WithoutPoll>::POLL.is_none(),
+            c_str!("NULL C callback without poll"),
+        );
+    }
+
+    crate::kunit_suite!(novax_irq_poll, [callback_chosen]);
+}

@@ -476,3 +476,30 @@ impl<const SIZE: usize> Drop for Bar<SIZE> {
 unsafe impl<const SIZE: usize> Send for Bar<SIZE> {}
 // SAFETY: The accessors take `&self` and MMIO accesses are atomic per access.
 unsafe impl<const SIZE: usize> Sync for Bar<SIZE> {}
+
+#[cfg(CONFIG_KUNIT)]
+mod tests {
+    //! KUnit suite `novax_pci`: ID table construction.
+    use super::*;
+    use crate::{c_str, kunit_suite::Test};
+
+    static TABLE: IdTable<u32, 2> = IdTable::new(
+        [DeviceId::from_id(0x10de, 0x2684), DeviceId::from_class(0x10de, 0x03_0000, 0xff_0000)],
+        [7, 9],
+    );
+
+    fn id_table(test: &Test) {
+        let t = TABLE.as_ref();
+        test.expect_eq(t.ids.len(), 2, c_str!("two entries"));
+        test.expect_eq(t.ids[0].device, 0x2684, c_str!("device id"));
+        test.expect_eq(t.ids[1].device, ANY_ID, c_str!("class entry matches any device"));
+        test.expect_eq(t.ids[1].class_mask, 0xff_0000, c_str!("class mask"));
+        test.expect_eq(t.info(&t.ids[1]).copied(), Some(9), c_str!("info by driver_data"));
+        test.expect_eq(TABLE.sentinel.vendor, 0, c_str!("zeroed sentinel"));
+        // SAFETY: The sentinel directly follows the entries (`repr(C)`, same type).
+        let after = unsafe { &*t.as_ptr().add(2) };
+        test.expect_eq(after.vendor, 0, c_str!("sentinel follows the entries"));
+    }
+
+    crate::kunit_suite!(novax_pci, [id_table]);
+}
