@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+/*
+ * novax_bench: novax measured against peers in the same boot, as ratios.
+ *
+ *   novax_bench [-o RESULTS_FILE] [-n ITERATIONS]
+ *
+ * - GEM path: novax GEM_CREATE + GEM_CLOSE per second against vgem's (a C driver on the same
+ *   shmem GEM helpers) dumb create + GEM_CLOSE, at 4 KiB and 1 MiB.
+ * - Ioctl dispatch: novax GETPARAM per second against the DRM core's own DRM_IOCTL_GET_CAP on
+ *   the same file (a pure C path).
+ * - GSP path: echo RPC latency (p50/p99) and event-flood throughput, interrupts per message and
+ *   CPU time, with the NAPI-style poller against the same driver forced to one message per
+ *   interrupt (debugfs poll_mode "single").
+ *
+ * These are benchmarks, not tests: they print a table and write it to RESULTS_FILE; targets are
+ * shown next to the figures and never fail the run.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+#include "novax_drm.h"
+
+static FILE *out;
+static int iterations = 20000;
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	if (out) {
+		va_start(ap, fmt);
+		vfprintf(out, fmt, ap);
+		va_end(ap);
+	}
+}
+
+static int open_driver(const char *name, int render, char *path, size_t len)
+{
+	int base = render ? 128 : 0;
+
+	for (int i = base; i < base + 64; i++) {
+		drmVersionPtr v;
+		int fd;
+
+		snprintf(path, len, render ? "/dev/dri/renderD%d" : "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		if (v && !strcmp(v->name, name)) {
+			drmFreeVersion(v);
+			return fd;
+		}
+		drmFreeVersion(v);
+		close(fd);
+	}
+	return -1;
+}
+
+static double novax_gem_rate(int fd, uint64_t size)
+{
+	double t0 = now();
+
+	for (int i = 0; i < iterations; i++) {
+		struct drm_novax_gem_create c = { .size = size };
+		struct drm_gem_close cl;
+
+		if (ioctl(fd, DRM_IOCTL_NOVAX_GEM_CREATE, &c))
+			return -errno;
+		cl.handle = c.handle;
+		cl.pad = 0;
+		ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	}
+	return iterations / (now() - t0);
+}
+
+static double vgem_gem_rate(int fd, uint64_t size)
+{
+	double t0 = now();
+
+	for (int i = 0; i < iterations; i++) {
+		struct drm_mode_create_dumb c = { .width = 1024, .bpp = 32,
+						   .height = (uint32_t)(size / 4096) };
+		struct drm_gem_close cl;
+
+		if (ioctl(fd, DRM_IOCTL_MODE_CREATE_DUMB, &c))
+			return -errno;
+		cl.handle = c.handle;
+		cl.pad = 0;
+		ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	}
+	return iterations / (now() - t0);
+}
+
+static double getparam_rate(int fd)
+{
+	double t0 = now();
+
+	for (int i = 0; i < iterations * 5; i++) {
+		struct drm_novax_getparam g = { .param = NOVAX_GETPARAM_CHIPSET };
+
+		if (ioctl(fd, DRM_IOCTL_NOVAX_GETPARAM, &g))
+			return -errno;
+	}
+	return iterations * 5 / (now() - t0);
+}
+
+static double getcap_rate(int fd)
+{
+	double t0 = now();
+
+	for (int i = 0; i < iterations * 5; i++) {
+		struct drm_get_cap c = { .capability = DRM_CAP_PRIME };
+
+		if (ioctl(fd, DRM_IOCTL_GET_CAP, &c))
+			return -errno;
+	}
+	return iterations * 5 / (now() - t0);
+}
+
+/* debugfs */
+static char dbg[128];
+
+static int dbg_write(const char *file, const char *val)
+{
+	char p[192];
+	int fd, ret;
+
+	snprintf(p, sizeof(p), "%s/%s", dbg, file);
+	fd = open(p, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, strlen(val)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static long long dbg_value(const char *file, const char *key)
+{
+	char p[192], line[128];
+	long long v = -1;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dbg, file);
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			v = strtoll(line + klen + 1, NULL, 0);
+	fclose(f);
+	return v;
+}
+
+/* The emulator's test-control block in BAR2 (Documentation/gpu/novax-gsp.rst). */
+static volatile uint32_t *ctl;
+
+static int emu_open(void)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char p[512], v[16] = "", id[16] = "";
+		FILE *f;
+		int fd;
+		void *m;
+
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		fgets(v, sizeof(v), f);
+		fclose(f);
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		fgets(id, sizeof(id), f);
+		fclose(f);
+		if (strncmp(v, "0x1af4", 6) || strncmp(id, "0x1110", 6))
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/resource2", e->d_name);
+		fd = open(p, O_RDWR | O_SYNC);
+		if (fd < 0)
+			continue;
+		m = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED)
+			continue;
+		ctl = (volatile uint32_t *)((char *)m + 0x1f1000);
+		closedir(d);
+		return 0;
+	}
+	if (d)
+		closedir(d);
+	return -1;
+}
+
+static int emu_cmd(uint32_t cmd, uint32_t a0, uint32_t a1)
+{
+	uint32_t seq = ctl[3] + 1;
+	double t0 = now();
+
+	ctl[0] = cmd;
+	ctl[1] = a0;
+	ctl[2] = a1;
+	__sync_synchronize();
+	ctl[3] = seq;
+	while (ctl[4] != seq)
+		if (now() - t0 > 5)
+			return -ETIMEDOUT;
+	return -(int)ctl[5];
+}
+
+static long long cpu_jiffies(void)
+{
+	long long u, n, s, idle, io, irq, sirq;
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (!f || fscanf(f, "cpu %lld %lld %lld %lld %lld %lld %lld", &u, &n, &s, &idle, &io, &irq,
+			 &sirq) != 7) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return u + n + s + irq + sirq;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void echo_latency(int fd, int n, uint64_t *p50, uint64_t *p99)
+{
+	uint64_t *lat = calloc(n, sizeof(*lat));
+
+	for (int i = 0; i < n; i++) {
+		struct drm_novax_gsp_echo e = { .cookie = i };
+
+		ioctl(fd, DRM_IOCTL_NOVAX_GSP_ECHO, &e);
+		lat[i] = e.latency_ns;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	*p50 = lat[n / 2];
+	*p99 = lat[n * 99 / 100];
+	free(lat);
+}
+
+struct flood { double msgs_per_s, irqs_per_msg, cpu_s; };
+
+static int flood(uint32_t events, struct flood *r)
+{
+	long long ev0 = dbg_value("gsp_stats", "tick_events"), ev;
+	long long irq0 = dbg_value("poller_stats", "interrupts"), irq;
+	long long cpu0 = cpu_jiffies();
+	double t0 = now();
+
+	if (emu_cmd(2, events, 0))
+		return -1;
+	do {
+		ev = dbg_value("gsp_stats", "tick_events");
+		if (now() - t0 > 120)
+			return -1;
+		usleep(2000);
+	} while (ev - ev0 < events);
+	r->msgs_per_s = events / (now() - t0);
+	irq = dbg_value("poller_stats", "interrupts");
+	r->irqs_per_msg = (double)(irq - irq0) / events;
+	r->cpu_s = (double)(cpu_jiffies() - cpu0) / sysconf(_SC_CLK_TCK);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char npath[64], vpath[64];
+	const char *results = NULL;
+	int nfd, vfd, opt;
+	struct stat st;
+
+	while ((opt = getopt(argc, argv, "o:n:")) != -1) {
+		if (opt == 'o')
+			results = optarg;
+		else if (opt == 'n')
+			iterations = atoi(optarg);
+	}
+	nfd = open_driver("novax", 1, npath, sizeof(npath));
+	if (nfd < 0) {
+		fprintf(stderr, "novax_bench: no novax render node\n");
+		return 1;
+	}
+	if (results)
+		out = fopen(results, "w");
+	report("novax benchmarks (%d iterations; ratios > 1.00 mean novax is faster)\n", iterations);
+	report("%-34s %14s %14s %8s %s\n", "benchmark", "novax", "peer", "ratio", "target");
+
+	vfd = open_driver("vgem", 0, vpath, sizeof(vpath));
+	for (int big = 0; big < 2; big++) {
+		uint64_t size = big ? 1 << 20 : 4096;
+		double n = novax_gem_rate(nfd, size);
+		double v = vfd >= 0 ? vgem_gem_rate(vfd, size) : -1;
+
+		report("%-34s %12.0f/s %12.0f/s %8.2f %s\n",
+		       big ? "GEM create+close 1 MiB (vgem)" : "GEM create+close 4 KiB (vgem)", n, v,
+		       v > 0 ? n / v : 0, ">= 1.00");
+	}
+	{
+		double g = getparam_rate(nfd), c = getcap_rate(nfd);
+
+		report("%-34s %12.0f/s %12.0f/s %8.2f %s\n", "GETPARAM vs DRM GET_CAP", g, c, g / c,
+		       ">= 0.95");
+	}
+
+	fstat(nfd, &st);
+	snprintf(dbg, sizeof(dbg), "/sys/kernel/debug/dri/%u/novax", minor(st.st_rdev));
+	if (access(dbg, R_OK) || emu_open()) {
+		report("GSP benchmarks skipped: no debugfs or no emulated GPU\n");
+	} else {
+		uint64_t np50, np99, sp50, sp99;
+		struct flood nf, sf;
+		uint32_t events = 20000;
+
+		dbg_write("poll_mode", "napi");
+		echo_latency(nfd, 2000, &np50, &np99);
+		dbg_write("poll_mode", "single");
+		echo_latency(nfd, 2000, &sp50, &sp99);
+		report("%-34s %12llu ns %12llu ns %8.2f %s\n", "echo latency p50 (napi vs single)",
+		       (unsigned long long)np50, (unsigned long long)sp50,
+		       np50 ? (double)sp50 / np50 : 0, "");
+		report("%-34s %12llu ns %12llu ns %8.2f %s\n", "echo latency p99 (napi vs single)",
+		       (unsigned long long)np99, (unsigned long long)sp99,
+		       np99 ? (double)sp99 / np99 : 0, ">= 1.00 (no worse)");
+
+		dbg_write("poll_mode", "napi");
+		if (!flood(events, &nf)) {
+			dbg_write("poll_mode", "single");
+			if (!flood(events, &sf)) {
+				report("%-34s %12.0f/s %12.0f/s %8.2f %s\n",
+				       "event flood throughput", nf.msgs_per_s, sf.msgs_per_s,
+				       nf.msgs_per_s / sf.msgs_per_s, ">= 3.00");
+				report("%-34s %14.4f %14.4f %8.2f %s\n", "interrupts per message",
+				       nf.irqs_per_msg, sf.irqs_per_msg,
+				       nf.irqs_per_msg > 0 ? sf.irqs_per_msg / nf.irqs_per_msg : 0,
+				       ">= 10.00 (fewer)");
+				report("%-34s %12.2f s %12.2f s %8.2f %s\n", "CPU time for the flood",
+				       nf.cpu_s, sf.cpu_s, nf.cpu_s > 0 ? sf.cpu_s / nf.cpu_s : 0, "");
+			}
+		}
+		dbg_write("poll_mode", "napi");
+	}
+	if (out)
+		fclose(out);
+	return 0;
+}

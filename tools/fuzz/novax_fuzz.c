@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+/*
+ * novax_fuzz: an ioctl fuzzer that knows the novax UAPI.
+ *
+ *   novax_fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-d DEVICE]
+ *
+ * Each thread opens the render node (sometimes sharing one fd with the other threads) and issues
+ * random novax and generic GEM/PRIME ioctls: valid and invalid params, handles (its own, other
+ * threads', random), flags and pads, sizes around the limits, request codes with wrong sizes and
+ * directions, and argument pointers that are NULL, unmapped, misaligned or straddle a page that
+ * is not mapped. Threads close handles under each other and mmap/munmap buffers while others
+ * use them. It checks only that the kernel answers every call (any errno is fine; the guest's
+ * kernel log is checked for reports by the harness) and that valid operations keep working
+ * afterwards. Runs are repeatable by seed (per-thread seeds derive from it).
+ *
+ * Prints "novax_fuzz: seed S, N calls, E errors, T threads, D s" and exits 0, or non-zero if the
+ * device stopped working.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <xf86drm.h>
+#include "novax_drm.h"
+
+static const char *device;
+static int shared_fd = -1;
+static volatile int stop;
+static unsigned long long total_calls, total_errors;
+static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *unmapped_page;
+
+static uint64_t next(uint64_t *s)
+{
+	/* splitmix64: small, good enough, and repeatable. */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t pick_u64(uint64_t *s)
+{
+	static const uint64_t edge[] = { 0, 1, 4095, 4096, 4097, NOVAX_GEM_MAX_SIZE,
+					 NOVAX_GEM_MAX_SIZE + 1, ~0ULL, 1ULL << 63, 0x7fffffff };
+
+	if (next(s) % 2)
+		return edge[next(s) % (sizeof(edge) / sizeof(edge[0]))];
+	return next(s) >> (next(s) % 64);
+}
+
+static void *pick_ptr(uint64_t *s, void *good, size_t size)
+{
+	static char misaligned[64];
+
+	switch (next(s) % 8) {
+	case 0:
+		return NULL;
+	case 1:
+		return unmapped_page;
+	case 2: /* straddles into the unmapped page */
+		return (char *)unmapped_page - (size / 2 ? size / 2 : 1);
+	case 3:
+		return misaligned + 1 + next(s) % 7;
+	case 4:
+		return (void *)(uintptr_t)(next(s) | 0xffff800000000000ULL);
+	default:
+		return good;
+	}
+}
+
+static unsigned long pick_request(uint64_t *s, unsigned long good, unsigned int nr)
+{
+	switch (next(s) % 10) {
+	case 0: /* wrong size */
+		return DRM_IOWR(DRM_COMMAND_BASE + nr, char[1 + next(s) % 64]);
+	case 1: /* wrong direction */
+		return DRM_IOW(DRM_COMMAND_BASE + nr, struct drm_novax_gem_info);
+	case 2: /* unknown driver ioctl */
+		return DRM_IOWR(DRM_COMMAND_BASE + 4 + next(s) % 60, struct drm_novax_getparam);
+	default:
+		return good;
+	}
+}
+
+struct worker {
+	uint64_t seed;
+	int index;
+	unsigned long long calls, errors;
+	uint32_t handles[64];
+};
+
+static int call(struct worker *w, int fd, unsigned long req, void *arg)
+{
+	int ret = ioctl(fd, req, arg);
+
+	w->calls++;
+	if (ret)
+		w->errors++;
+	return ret;
+}
+
+static void one(struct worker *w, int fd)
+{
+	uint64_t *s = &w->seed;
+	uint32_t h = w->handles[next(s) % 64];
+	unsigned int op = next(s) % 9;
+
+	if (next(s) % 4 == 0)
+		h = (uint32_t)next(s);
+
+	switch (op) {
+	case 0: {
+		struct drm_novax_getparam a = { .param = next(s) % 9, .value = next(s) };
+
+		if (next(s) % 3 == 0)
+			a.param = pick_u64(s);
+		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GETPARAM, DRM_NOVAX_GETPARAM),
+		     pick_ptr(s, &a, sizeof(a)));
+		break;
+	}
+	case 1: {
+		struct drm_novax_gem_create a = { .size = pick_u64(s) % (8 << 20) };
+
+		if (next(s) % 4 == 0)
+			a.size = pick_u64(s);
+		if (next(s) % 8 == 0)
+			a.flags = (uint32_t)next(s);
+		if (!call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GEM_CREATE, DRM_NOVAX_GEM_CREATE),
+			  pick_ptr(s, &a, sizeof(a))))
+			w->handles[next(s) % 64] = a.handle;
+		break;
+	}
+	case 2: {
+		struct drm_novax_gem_info a = { .handle = h };
+
+		if (next(s) % 8 == 0)
+			a.pad = (uint32_t)next(s);
+		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GEM_INFO, DRM_NOVAX_GEM_INFO),
+		     pick_ptr(s, &a, sizeof(a)));
+		break;
+	}
+	case 3: {
+		struct drm_gem_close a = { .handle = h, .pad = next(s) % 8 == 0 };
+
+		call(w, fd, DRM_IOCTL_GEM_CLOSE, pick_ptr(s, &a, sizeof(a)));
+		break;
+	}
+	case 4: {
+		struct drm_novax_gsp_echo a = { .cookie = next(s) };
+
+		/* Echo RPCs are slow on the emulator: keep them rare. */
+		if (next(s) % 16 == 0)
+			call(w, fd, DRM_IOCTL_NOVAX_GSP_ECHO, pick_ptr(s, &a, sizeof(a)));
+		break;
+	}
+	case 5: {
+		struct drm_prime_handle a = { .handle = h, .flags = DRM_CLOEXEC | DRM_RDWR };
+
+		if (next(s) % 8 == 0)
+			a.flags = (uint32_t)next(s);
+		if (!call(w, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, pick_ptr(s, &a, sizeof(a)))) {
+			struct drm_prime_handle b = { .fd = a.fd };
+
+			call(w, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &b);
+			close(a.fd);
+		}
+		break;
+	}
+	case 6: {
+		struct drm_novax_gem_info a = { .handle = h };
+		void *p;
+
+		if (call(w, fd, DRM_IOCTL_NOVAX_GEM_INFO, &a))
+			break;
+		p = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, a.mmap_offset);
+		if (p == MAP_FAILED) {
+			w->errors++;
+			break;
+		}
+		/* Another thread may close the handle now: the mapping stays valid. */
+		((volatile char *)p)[next(s) % a.size] = 1;
+		munmap(p, a.size);
+		break;
+	}
+	case 7: { /* mmap at a random offset */
+		void *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, (off_t)(next(s) & ~0xfffULL));
+
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+		break;
+	}
+	default: { /* random generic DRM ioctl numbers with garbage */
+		char buf[256];
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			buf[i] = (char)next(s);
+		call(w, fd, DRM_IOWR(next(s) % 0xc0, char[1 + next(s) % 200]), buf);
+		break;
+	}
+	}
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	int own = open(device, O_RDWR | O_CLOEXEC);
+
+	while (!stop && own >= 0) {
+		int fd = (next(&w->seed) % 2 && shared_fd >= 0) ? shared_fd : own;
+
+		one(w, fd);
+		if (next(&w->seed) % 5000 == 0) { /* drop everything: handles die with the file */
+			close(own);
+			own = open(device, O_RDWR | O_CLOEXEC);
+		}
+	}
+	if (own >= 0)
+		close(own);
+	pthread_mutex_lock(&stats_lock);
+	total_calls += w->calls;
+	total_errors += w->errors;
+	pthread_mutex_unlock(&stats_lock);
+	return NULL;
+}
+
+static const char *find_novax(void)
+{
+	static char path[64];
+
+	for (int i = 128; i < 192; i++) {
+		drmVersionPtr v;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/renderD%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		close(fd);
+		if (v && !strcmp(v->name, "novax")) {
+			drmFreeVersion(v);
+			return path;
+		}
+		drmFreeVersion(v);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = (uint64_t)time(NULL);
+	int seconds = 10, threads = 4, opt;
+	struct worker *w;
+	pthread_t *tid;
+	struct drm_novax_getparam gp = { .param = NOVAX_GETPARAM_CHIPSET };
+	struct timespec t0, t1;
+
+	while ((opt = getopt(argc, argv, "s:t:j:d:")) != -1) {
+		switch (opt) {
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 't': seconds = atoi(optarg); break;
+		case 'j': threads = atoi(optarg); break;
+		case 'd': device = optarg; break;
+		default:
+			fprintf(stderr, "usage: %s [-s SEED] [-t SECONDS] [-j THREADS] [-d DEVICE]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (threads < 1 || threads > 64 || seconds < 1)
+		return 2;
+	if (!device)
+		device = find_novax();
+	if (!device) {
+		fprintf(stderr, "novax_fuzz: no novax render node\n");
+		return 77;
+	}
+	/* A page that is certainly not mapped: map two, unmap the second. */
+	unmapped_page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (unmapped_page == MAP_FAILED)
+		return 1;
+	unmapped_page = (char *)unmapped_page + 4096;
+	munmap(unmapped_page, 4096);
+
+	printf("novax_fuzz: seed %llu, %d threads, %d s on %s\n", (unsigned long long)seed, threads,
+	       seconds, device);
+	fflush(stdout);
+	shared_fd = open(device, O_RDWR | O_CLOEXEC);
+	w = calloc(threads, sizeof(*w));
+	tid = calloc(threads, sizeof(*tid));
+	if (!w || !tid || shared_fd < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < threads; i++) {
+		w[i].seed = seed * 1000003ULL + i;
+		w[i].index = i;
+		pthread_create(&tid[i], NULL, run, &w[i]);
+	}
+	sleep(seconds);
+	stop = 1;
+	for (int i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(shared_fd);
+
+	/* The device must still work. */
+	{
+		int fd = open(device, O_RDWR | O_CLOEXEC);
+
+		if (fd < 0 || ioctl(fd, DRM_IOCTL_NOVAX_GETPARAM, &gp) || gp.value == 0) {
+			printf("novax_fuzz: device broken after fuzzing (%s)\n", strerror(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	printf("novax_fuzz: seed %llu, %llu calls, %llu errors, %d threads, %ld s\n",
+	       (unsigned long long)seed, total_calls, total_errors, threads,
+	       (long)(t1.tv_sec - t0.tv_sec));
+	return 0;
+}
