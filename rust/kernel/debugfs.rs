@@ -84,9 +84,11 @@ use core::{
 };
 
 mod file_ops;
+mod scope;
 mod traits;
 
 use file_ops::{Entry, Ops};
+pub use scope::{Scope, ScopedDir};
 pub use traits::{Render, Store};
 
 /// The calls into C's debugfs; with `CONFIG_DEBUG_FS` off they create nothing.
