@@ -87,6 +87,9 @@ mod file_ops;
 mod scope;
 mod traits;
 
+#[cfg(all(CONFIG_KUNIT, CONFIG_DEBUG_FS))]
+mod tests;
+
 use file_ops::{Entry, Ops};
 pub use scope::{Scope, ScopedDir};
 pub use traits::{Render, Store};

@@ -93,4 +93,31 @@ fn file_operations(test: &Test) {
     );
 }
 
-crate::kunit_suite!(novax_ffi_layout, [task_struct, device, file_operations]);
+fn inode(test: &Test) {
+    check(test, layout!(inode: i_private));
+}
+
+fn file(test: &Test) {
+    check(test, layout!(file: f_op, f_inode));
+}
+
+fn seq_file(test: &Test) {
+    check(test, layout!(seq_file: private));
+}
+
+fn path(test: &Test) {
+    check(test, layout!(path: mnt, dentry));
+}
+
+crate::kunit_suite!(
+    novax_ffi_layout,
+    [
+        task_struct,
+        device,
+        file_operations,
+        inode,
+        file,
+        seq_file,
+        path
+    ]
+);
