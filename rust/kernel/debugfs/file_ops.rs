@@ -498,8 +498,9 @@ unsafe extern "C" fn write(
         // `debugfs_file_get()`.
         unsafe { store(entry.data, text) }
     })();
+    // Both conversions always succeed: `count` is at most `MAX_WRITE` (the whole write was
+    // consumed), and an errno is a small negative `c_int`, which `ssize_t` holds.
     match result {
-        // `count` is at most `MAX_WRITE`, so it fits; the whole write was consumed.
         Ok(()) => isize::try_from(count).unwrap_or(isize::MAX),
         Err(e) => isize::try_from(e.to_errno()).unwrap_or(isize::MIN),
     }
