@@ -14,7 +14,9 @@
 #include <linux/fs.h>
 #include <linux/irq_poll.h>
 #include <linux/pci.h>
+#include <linux/path.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/stddef.h>
 
 struct novax_ffi_layout_entry {
@@ -100,6 +102,18 @@ static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
 	OFF(irq_poll, state),
 	OFF(irq_poll, weight),
 	OFF(irq_poll, poll),
+	/* debugfs: i_private is a file's Entry, seq_file.private its data. */
+	SIZE(inode),
+	OFF(inode, i_private),
+	SIZE(file),
+	OFF(file, f_op),
+	OFF(file, f_inode),
+	SIZE(seq_file),
+	OFF(seq_file, private),
+	/* debugfs KUnit suite: opens files by path. */
+	SIZE(path),
+	OFF(path, mnt),
+	OFF(path, dentry),
 };
 
 size_t rust_helper_novax_ffi_layout_count(void)

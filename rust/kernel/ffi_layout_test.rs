@@ -113,7 +113,34 @@ fn irq_poll(test: &Test) {
     check(test, layout!(irq_poll: list, state, weight, poll));
 }
 
+fn inode(test: &Test) {
+    check(test, layout!(inode: i_private));
+}
+
+fn file(test: &Test) {
+    check(test, layout!(file: f_op, f_inode));
+}
+
+fn seq_file(test: &Test) {
+    check(test, layout!(seq_file: private));
+}
+
+fn path(test: &Test) {
+    check(test, layout!(path: mnt, dentry));
+}
+
 crate::kunit_suite!(
     novax_ffi_layout,
-    [task_struct, device, file_operations, pci, auxiliary, irq_poll]
+    [
+        task_struct,
+        device,
+        file_operations,
+        pci,
+        auxiliary,
+        irq_poll,
+        inode,
+        file,
+        seq_file,
+        path
+    ]
 );
