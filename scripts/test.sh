@@ -101,10 +101,32 @@ stage guest-kunit "$TOP/scripts/guest.sh" --kunit --name kunit --cmd 'true'
 collect_kunit "$BUILD/guest/kunit/console.log"
 check_guest_log kunit
 
-# Guest: the in-guest suites.
-stage guest-suites "$TOP/scripts/guest.sh" --name suites --cmd 'sh /guest/run-tests.sh'
+# Files the in-guest suites need: our IGT-style tests, novaxctl, and real clients no one here
+# wrote (drm_info, libdrm's drmdevice).
+guest_files=()
+for f in "$BUILD"/igt/novax_* "$TOP/tools/target/release/novaxctl" /usr/bin/drm_info \
+    /usr/bin/drmdevice /usr/bin/trinity; do
+    [ -x "$f" ] && guest_files+=("$f")
+done
+
+# Guest: the in-guest suites, on the main kernel.
+stage guest-suites "$TOP/scripts/guest.sh" --name suites --cmd 'sh /guest/run-tests.sh' \
+    "${guest_files[@]}"
 collect_guest guest "$BUILD/guest/suites/output.log"
 check_guest_log suites
+
+# The sanitizer kernel (clang, KASAN, lockdep, DEBUG_OBJECTS, kmemleak): the same suites again,
+# then a kmemleak scan. NOVAX_DEBUG_KERNEL=0 skips it (e.g. for a quick local run).
+if [ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ]; then
+    if stage kernel-build-debug "$TOP/scripts/kernel.sh" debug; then
+        stage guest-suites-debug "$TOP/scripts/guest.sh" --kernel debug --name suites-debug \
+            --cmd 'sh /guest/run-tests.sh; sh /guest/kmemleak.sh' "${guest_files[@]}"
+        collect_guest guest-debug "$BUILD/guest/suites-debug/output.log"
+        check_guest_log suites-debug
+    fi
+else
+    record SKIP kernel-build-debug "NOVAX_DEBUG_KERNEL=0"
+fi
 
 pass=$(grep -c '^PASS' "$RESULTS") failed=$(grep -c '^FAIL' "$RESULTS") skipped=$(grep -c '^SKIP' "$RESULTS")
 log "all tests done in $(($(date +%s) - T0)) s; results in $RESULTS"
