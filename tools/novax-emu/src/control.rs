@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! The test-control block: how tests in the guest command the emulator, and the statistics it
+//! shows them.
+//!
+//! The protocol is a sequence handshake: the test writes CMD and the arguments, then bumps SEQ;
+//! the emulator notices that SEQ differs from the last one it handled, carries the command out,
+//! writes RESULT and then ACK = SEQ. The emulator keeps its own copy of the last SEQ handled, so
+//! a test that scribbles over ACK cannot make it skip or repeat a command. What the commands do
+//! is up to the firmware model ([`crate::gsp`]); this module only decodes and acknowledges.
+
+use crate::fault::FaultKind;
+use crate::mem::Mem;
+use crate::regs::{
+    cmd, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EINVAL,
+    STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS, STAT_FAULTS, STAT_INTERRUPTS, STAT_POSTED,
+};
+
+/// A decoded test command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Arm `kind` for the next `count` posted messages.
+    Fault {
+        /// Kind.
+        kind: FaultKind,
+        /// Messages (at least 1).
+        count: u32,
+    },
+    /// Post `count` ticks, `rate` per second (0 = as fast as the ring allows).
+    Flood {
+        /// Events.
+        count: u32,
+        /// Per second.
+        rate: u32,
+    },
+    /// Stop (true) or resume (false) reading commands.
+    Stall(bool),
+    /// The GPU dies until the next boot.
+    Disappear,
+    /// Post ticks periodically, this many per second (0 = off).
+    EventRate(u32),
+    /// Post an OS_ERROR_LOG event.
+    ErrorLog,
+}
+
+impl Command {
+    /// Decodes CMD/ARG0/ARG1; `None` for an unknown command or a bad argument.
+    pub fn decode(cmd: u32, arg0: u32, arg1: u32) -> Option<Self> {
+        Some(match cmd {
+            cmd::FAULT => Self::Fault {
+                kind: FaultKind::from_u32(arg0)?,
+                count: arg1.max(1),
+            },
+            cmd::FLOOD => Self::Flood {
+                count: arg0,
+                rate: arg1,
+            },
+            cmd::STALL => match arg0 {
+                0 => Self::Stall(false),
+                1 => Self::Stall(true),
+                _ => return None,
+            },
+            cmd::DISAPPEAR => Self::Disappear,
+            cmd::EVENT_RATE => Self::EventRate(arg0),
+            cmd::ERROR_LOG => Self::ErrorLog,
+            _ => return None,
+        })
+    }
+}
+
+/// A command the test posted and the emulator has not acknowledged yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// The SEQ to acknowledge.
+    pub seq: u32,
+    /// Raw CMD, for logs.
+    pub raw: (u32, u32, u32),
+    /// The command, `None` if invalid (answered with EINVAL).
+    pub command: Option<Command>,
+}
+
+/// The emulator's side of the handshake.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Control {
+    last_seq: u32,
+}
+
+impl Control {
+    /// A fresh block (SEQ and ACK 0, as in zeroed memory).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next command, if the test posted one.
+    pub fn poll<M: Mem + ?Sized>(&self, mem: &M) -> Option<Request> {
+        // SEQ is loaded with acquire semantics, so CMD/ARGs written before it are seen.
+        let seq = mem.load_u32(CTRL_SEQ);
+        if seq == self.last_seq {
+            return None;
+        }
+        let raw = (
+            mem.load_u32(CTRL_CMD),
+            mem.load_u32(CTRL_ARG0),
+            mem.load_u32(CTRL_ARG1),
+        );
+        Some(Request {
+            seq,
+            raw,
+            command: Command::decode(raw.0, raw.1, raw.2),
+        })
+    }
+
+    /// Acknowledges `req`: RESULT 0 if it was carried out, EINVAL if invalid; then ACK.
+    pub fn complete<M: Mem + ?Sized>(&mut self, mem: &mut M, req: &Request) {
+        let result = if req.command.is_some() { 0 } else { EINVAL };
+        mem.store_u32(CTRL_RESULT, result);
+        // Release: RESULT is visible before ACK.
+        mem.store_u32(CTRL_ACK, req.seq);
+        self.last_seq = req.seq;
+    }
+}
+
+/// The STATS counters (reset at each boot).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Messages posted (replies and events).
+    pub posted: u64,
+    /// Valid commands received.
+    pub commands: u64,
+    /// Interrupts raised.
+    pub interrupts: u64,
+    /// Faults injected (messages that carried a fault).
+    pub faults: u64,
+    /// Events posted.
+    pub events: u64,
+    /// Bad commands seen (each rejected message, each episode of a bad write pointer).
+    pub bad_commands: u64,
+}
+
+impl Stats {
+    /// Writes the counters to the test-control block.
+    pub fn store<M: Mem + ?Sized>(&self, mem: &mut M) {
+        mem.store_u64(STAT_POSTED, self.posted);
+        mem.store_u64(STAT_COMMANDS, self.commands);
+        mem.store_u64(STAT_INTERRUPTS, self.interrupts);
+        mem.store_u64(STAT_FAULTS, self.faults);
+        mem.store_u64(STAT_EVENTS, self.events);
+        mem.store_u64(STAT_BAD_COMMANDS, self.bad_commands);
+    }
+
+    /// Reads the counters from the test-control block.
+    pub fn load<M: Mem + ?Sized>(mem: &M) -> Self {
+        Self {
+            posted: mem.load_u64(STAT_POSTED),
+            commands: mem.load_u64(STAT_COMMANDS),
+            interrupts: mem.load_u64(STAT_INTERRUPTS),
+            faults: mem.load_u64(STAT_FAULTS),
+            events: mem.load_u64(STAT_EVENTS),
+            bad_commands: mem.load_u64(STAT_BAD_COMMANDS),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::VecMem;
+    use crate::regs::SHM_SIZE;
+
+    fn post(m: &mut VecMem, c: u32, a0: u32, a1: u32) -> u32 {
+        m.store_u32(CTRL_CMD, c);
+        m.store_u32(CTRL_ARG0, a0);
+        m.store_u32(CTRL_ARG1, a1);
+        let seq = m.load_u32(CTRL_SEQ) + 1;
+        m.store_u32(CTRL_SEQ, seq);
+        seq
+    }
+
+    #[test]
+    fn decode_commands() {
+        use Command::*;
+        assert_eq!(
+            Command::decode(1, 3, 0),
+            Some(Fault {
+                kind: FaultKind::ElemCountZero,
+                count: 1
+            })
+        );
+        assert_eq!(
+            Command::decode(1, 8, 4),
+            Some(Fault {
+                kind: FaultKind::BadSeqNum,
+                count: 4
+            })
+        );
+        assert_eq!(Command::decode(1, 0, 1), None);
+        assert_eq!(Command::decode(1, 9, 1), None);
+        assert_eq!(
+            Command::decode(2, 100, 0),
+            Some(Flood {
+                count: 100,
+                rate: 0
+            })
+        );
+        assert_eq!(Command::decode(3, 1, 0), Some(Stall(true)));
+        assert_eq!(Command::decode(3, 0, 0), Some(Stall(false)));
+        assert_eq!(Command::decode(3, 2, 0), None);
+        assert_eq!(Command::decode(4, 0, 0), Some(Disappear));
+        assert_eq!(Command::decode(5, 1000, 0), Some(EventRate(1000)));
+        assert_eq!(Command::decode(6, 0, 0), Some(ErrorLog));
+        assert_eq!(Command::decode(0, 0, 0), None);
+        assert_eq!(Command::decode(7, 0, 0), None);
+    }
+
+    #[test]
+    fn handshake() {
+        let mut m = VecMem::new(SHM_SIZE);
+        let mut c = Control::new();
+        assert_eq!(c.poll(&m), None);
+        let seq = post(&mut m, 3, 1, 0);
+        let req = c.poll(&m).unwrap();
+        assert_eq!(req.seq, seq);
+        assert_eq!(req.command, Some(Command::Stall(true)));
+        c.complete(&mut m, &req);
+        assert_eq!(m.load_u32(CTRL_ACK), seq);
+        assert_eq!(m.load_u32(CTRL_RESULT), 0);
+        assert_eq!(c.poll(&m), None);
+        // An unknown command is acknowledged with EINVAL.
+        let seq = post(&mut m, 77, 0, 0);
+        let req = c.poll(&m).unwrap();
+        assert_eq!(req.command, None);
+        c.complete(&mut m, &req);
+        assert_eq!(m.load_u32(CTRL_ACK), seq);
+        assert_eq!(m.load_u32(CTRL_RESULT), 22);
+        // Scribbling over ACK does not replay the command.
+        m.store_u32(CTRL_ACK, 0);
+        assert_eq!(c.poll(&m), None);
+    }
+
+    #[test]
+    fn stats_offsets() {
+        let mut m = VecMem::new(SHM_SIZE);
+        let s = Stats {
+            posted: 1,
+            commands: 2,
+            interrupts: 3,
+            faults: 4,
+            events: 5,
+            bad_commands: 6,
+        };
+        s.store(&mut m);
+        for (i, off) in (0x1f1040..0x1f1070).step_by(8).enumerate() {
+            assert_eq!(m.load_u64(off), i as u64 + 1);
+        }
+        assert_eq!(Stats::load(&m), s);
+    }
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! novax-emu: an emulated NVIDIA GPU for the novax driver.
+//!
+//! The emulator serves QEMU's `ivshmem-doorbell` PCI device and plays the GPU behind it: the
+//! register window, the GSP firmware's command and message queues, interrupts, and a
+//! test-control block through which guest tests inject faults. Every number it shares with the
+//! driver comes from `Documentation/gpu/novax-gsp.rst` and lives in [`regs`].
+//!
+//! Layers, bottom up:
+//! - [`sys`]: the Linux system calls (memfd, mmap, eventfd, fd passing, poll, signalfd).
+//! - [`mem`], [`shm`]: memory the GPU model works on, as a trait; the shared mapping.
+//! - [`regs`], [`chip`]: the contract's numbers; the emulated chip.
+//! - [`queue`]: the message format and the rings, pure and unit-tested.
+//! - [`fault`], [`control`]: fault injection; the test-control block.
+//! - [`gsp`]: the firmware model, a state machine stepped by the main loop.
+//! - [`ivshmem`], [`server`]: QEMU's ivshmem server protocol; the main loop.
+//! - [`args`], [`log`]: the command line; the log file.
+
+#![warn(missing_docs)]
+
+pub mod args;
+pub mod chip;
+pub mod control;
+pub mod fault;
+pub mod gsp;
+pub mod ivshmem;
+pub mod log;
+pub mod mem;
+pub mod queue;
+pub mod regs;
+pub mod server;
+pub mod shm;
+pub mod sys;

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+
+//! The main loop: one thread polling the listening socket, the client connection, the GPU's
+//! doorbell eventfd and the termination signals, with a 1 ms timeout as the GPU's clock.
+//!
+//! Single-threaded on purpose: the GPU model is a state machine that is stepped after every
+//! wake-up, so there is no locking, and a poll at least every millisecond keeps the
+//! test-control block's promised 2 ms latency and makes lost doorbells harmless. A client that
+//! goes away leaves the emulator listening; the next client gets a fresh GPU.
+
+use crate::args::Config;
+use crate::chip::Chip;
+use crate::gsp::{self, Gsp};
+use crate::ivshmem::{self, Client, Peer};
+use crate::shm::Shm;
+use crate::sys::{self, SignalFd};
+use crate::{log_debug, log_info};
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The GPU's clock period: the longest the loop sleeps.
+pub const TICK: Duration = Duration::from_millis(1);
+
+/// The emulator process.
+pub struct Server {
+    listener: UnixListener,
+    path: PathBuf,
+    gsp: Gsp<Shm>,
+    gpu: Peer,
+    client: Option<Client>,
+    signals: SignalFd,
+    vectors: usize,
+    chip: Chip,
+}
+
+impl Server {
+    /// Creates the shared memory and the GPU's eventfds and starts listening. An existing
+    /// socket file is replaced unless something still accepts connections on it.
+    pub fn bind(cfg: &Config, signals: SignalFd) -> io::Result<Self> {
+        let shm = Shm::new(cfg.shm_size)?;
+        let gsp = Gsp::new(
+            shm,
+            gsp::Config {
+                chip: cfg.chip.clone(),
+                event_rate: cfg.event_rate,
+            },
+        );
+        let gpu = Peer::new(ivshmem::EMU_PEER_ID, cfg.vectors)?;
+        if cfg.socket.exists() {
+            if UnixStream::connect(&cfg.socket).is_ok() {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    format!("{} is in use", cfg.socket.display()),
+                ));
+            }
+            std::fs::remove_file(&cfg.socket)?;
+        }
+        let listener = UnixListener::bind(&cfg.socket)?;
+        listener.set_nonblocking(true)?;
+        Ok(Self {
+            listener,
+            path: cfg.socket.clone(),
+            gsp,
+            gpu,
+            client: None,
+            signals,
+            vectors: cfg.vectors,
+            chip: cfg.chip.clone(),
+        })
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub fn run(&mut self) -> io::Result<()> {
+        let doorbell = self.gpu.vectors[0].as_raw_fd();
+        loop {
+            let mut fds = vec![
+                sys::pollfd(self.signals.raw()),
+                sys::pollfd(self.listener.as_raw_fd()),
+                sys::pollfd(doorbell),
+            ];
+            if let Some(c) = &self.client {
+                fds.push(sys::pollfd(c.stream.as_raw_fd()));
+            }
+            // Without a client there is no GPU to clock: sleep until something happens.
+            let timeout = self.client.as_ref().map(|_| TICK);
+            sys::poll(&mut fds, timeout)?;
+            if fds[0].revents != 0 {
+                if let Some(sig) = self.signals.read()? {
+                    log_info!("signal {sig}: exiting");
+                    self.disconnect("emulator exiting");
+                    return Ok(());
+                }
+            }
+            if fds.get(3).is_some_and(|f| f.revents != 0) {
+                self.service_client();
+            }
+            if fds[1].revents != 0 {
+                self.accept();
+            }
+            let now = sys::monotonic();
+            let rang = fds[2].revents != 0 && sys::eventfd_drain(self.gpu.vectors[0].as_fd())? > 0;
+            if let Some(client) = &self.client {
+                if rang {
+                    self.gsp.doorbell(now);
+                } else {
+                    self.gsp.poll(now);
+                }
+                if self.gsp.take_irq() {
+                    if let Some(v) = client.peer.vector(0) {
+                        if let Err(e) = sys::eventfd_signal(v) {
+                            log_info!("cannot interrupt the guest: {e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self) {
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _)) => self.connect(stream),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    log_info!("accept: {e}");
+                    break;
+                }
+            }
+        }
+    }
+
+    fn connect(&mut self, stream: UnixStream) {
+        if self.client.is_some() {
+            self.disconnect("replaced by a new client");
+        }
+        self.gsp.reset();
+        for v in &self.gpu.vectors {
+            // Stale doorbells of a previous client.
+            let _ = sys::eventfd_drain(v.as_fd());
+        }
+        let setup = stream
+            .set_write_timeout(Some(Duration::from_secs(1)))
+            .and_then(|()| ivshmem::handshake(stream, self.gsp.mem().fd(), &self.gpu, self.vectors))
+            .and_then(|c| c.stream.set_nonblocking(true).map(|()| c));
+        match setup {
+            Ok(c) => {
+                log_info!(
+                    "client connected: peer id {}, {} vectors; {} (BOOT_0 {:#010x})",
+                    c.peer.id,
+                    self.vectors,
+                    self.chip.name,
+                    self.chip.boot0
+                );
+                self.client = Some(c);
+            }
+            Err(e) => log_info!("client handshake failed: {e}"),
+        }
+    }
+
+    /// Reads (and ignores) whatever the client sent; end of stream or an error disconnects.
+    fn service_client(&mut self) {
+        let Some(c) = self.client.as_mut() else {
+            return;
+        };
+        let mut buf = [0u8; 256];
+        match c.stream.read(&mut buf) {
+            Ok(0) => self.disconnect("client disconnected"),
+            Ok(n) => log_debug!("ignoring {n} bytes from the client"),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => self.disconnect(&format!("client connection error: {e}")),
+        }
+    }
+
+    fn disconnect(&mut self, why: &str) {
+        if self.client.take().is_none() {
+            return;
+        }
+        let s = self.gsp.stats();
+        log_info!(
+            "{why}: posted {} (events {}), commands {}, bad commands {}, interrupts {}, faults {}",
+            s.posted,
+            s.events,
+            s.commands,
+            s.bad_commands,
+            s.interrupts,
+            s.faults
+        );
+        // Nobody drives the GPU now; the next client starts afresh anyway.
+        self.gsp.reset();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
