@@ -6,10 +6,17 @@ GUEST_CMD ?= sh /guest/demo.sh
 GUEST_FILES ?=
 KERNEL ?= main
 
-.PHONY: run test deps kernel kernel-debug tools guest clean distclean
+# What `make run` copies into the guest besides GUEST_FILES.
+RUN_FILES = $(wildcard tools/target/release/novaxctl build/ctools/novax_bench build/ctools/novax_fuzz \
+	/usr/bin/drm_info)
 
+.PHONY: run test deps kernel kernel-debug tools guest bench fuzz clean distclean
+
+# The main job: the guest with the emulated GPU and the drivers loaded, then GUEST_CMD (default:
+# the demo). Its exit status is GUEST_CMD's.
 run: deps kernel tools
-	@scripts/guest.sh --kernel $(KERNEL) --name run --cmd '$(GUEST_CMD)' $(GUEST_FILES)
+	@scripts/guest.sh --kernel $(KERNEL) --name run \
+		--cmd 'sh /guest/load-drivers.sh; $(GUEST_CMD)' $(RUN_FILES) $(GUEST_FILES)
 
 test:
 	@scripts/test.sh
@@ -24,14 +31,30 @@ kernel-debug: deps
 	@scripts/kernel.sh debug
 
 tools: deps
-	@if [ -f tools/Cargo.toml ]; then cd tools && cargo build --release --workspace; fi
+	@cd tools && cargo build --release --workspace
+	@$(MAKE) -s -C tools O=$(CURDIR)/build/ctools
+
+# Benchmarks against C peers in one guest boot; results in build/bench.txt.
+bench: deps kernel tools
+	@scripts/guest.sh --kernel $(KERNEL) --name bench --timeout 1200 \
+		--cmd 'sh /guest/load-drivers.sh; novax_bench' \
+		$(RUN_FILES) | tee build/bench.txt
+
+# A longer fuzzing run: FUZZ_SECONDS (default 600) with FUZZ_SEED (default: time).
+FUZZ_SECONDS ?= 600
+FUZZ_SEED ?=
+fuzz: deps kernel tools
+	@scripts/guest.sh --kernel $(KERNEL) --name fuzz --timeout $$(($(FUZZ_SECONDS) + 300)) \
+		--cmd 'sh /guest/load-drivers.sh; novax_fuzz -t $(FUZZ_SECONDS) $(if $(FUZZ_SEED),-s $(FUZZ_SEED))' \
+		$(RUN_FILES)
+	@scripts/check-log.sh build/guest/fuzz/console.log
 
 # Run any command in the guest: make guest GUEST_CMD='...' GUEST_FILES='...'
 guest:
-	@scripts/guest.sh --kernel $(KERNEL) --name run --cmd '$(GUEST_CMD)' $(GUEST_FILES)
+	@scripts/guest.sh --kernel $(KERNEL) --name run --cmd '$(GUEST_CMD)' $(RUN_FILES) $(GUEST_FILES)
 
 clean:
-	rm -rf build/guest build/logs build/igt build/test-results.txt
+	rm -rf build/guest build/logs build/igt build/ctools build/test-results.txt
 
 distclean:
 	rm -rf build tools/target

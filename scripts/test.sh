@@ -89,6 +89,7 @@ if [ -f "$TOP/igt-tests/Makefile" ]; then
     stage igt-build make -C "$TOP/igt-tests" O="$BUILD/igt"
     stage igt-harness-selftest make -C "$TOP/igt-tests" O="$BUILD/igt" check
 fi
+stage ctools-build make -C "$TOP/tools" O="$BUILD/ctools"
 
 # Kernel: CONFIG_WERROR and clippy in one build (kmake passes CLIPPY=1, see lib.sh).
 stage kernel-build-main "$TOP/scripts/kernel.sh" main || {
@@ -104,7 +105,7 @@ check_guest_log kunit
 # Files the in-guest suites need: our IGT-style tests, novaxctl, and real clients no one here
 # wrote (drm_info, libdrm's drmdevice).
 guest_files=()
-for f in "$BUILD"/igt/novax_* "$TOP/tools/target/release/novaxctl" /usr/bin/drm_info \
+for f in "$BUILD"/igt/novax_* "$BUILD"/ctools/novax_* "$TOP/tools/target/release/novaxctl" /usr/bin/drm_info \
     /usr/bin/drmdevice /usr/bin/trinity; do
     [ -x "$f" ] && guest_files+=("$f")
 done

@@ -16,6 +16,7 @@ if [ -z "$bdf" ]; then
 fi
 pass core.emulated-gpu-present
 
+for m in novax novax_core; do grep -q "^$m " /proc/modules && rmmod $m; done
 check core.insmod insmod /modules/novax_core.ko
 check core.bound test -e /sys/bus/pci/drivers/novax_core/$bdf
 check core.chip-logged dmesg_has 'novax_core: AD102, Ada, rev a1: GSP firmware 570\.144\.0'
