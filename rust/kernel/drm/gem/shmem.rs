@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Shmem-backed GEM objects (`struct drm_gem_shmem_object`) with driver data.
+//!
+//! C header: [`include/drm/drm_gem_shmem_helper.h`](srctree/include/drm/drm_gem_shmem_helper.h)
+
+use crate::{
+    alloc::KBox,
+    bindings,
+    drm::{self, gem::DriverObject, Driver},
+    error::{to_result, Result},
+    ffi::{c_int, c_uint},
+    prelude::*,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+use core::{
+    mem::{offset_of, MaybeUninit},
+    ops::Deref,
+    ptr::{addr_of, addr_of_mut, NonNull},
+};
+
+/// The file type of the driver of object data `T`.
+type FileOf<T> = <<T as DriverObject>::Driver as Driver>::File;
+
+// `Object<T>` starts with the shmem object, which starts with the GEM object: one pointer is all
+// three.
+const _: () = assert!(offset_of!(bindings::drm_gem_shmem_object, base) == 0);
+
+/// A shmem-backed GEM object with the driver's data `T`.
+///
+/// Always reference counted ([`ARef`]). It dereferences to `T`.
+///
+/// # Invariants
+///
+/// - `obj` is a `drm_gem_shmem_object` initialised by [`Object::new`] (or the PRIME import
+///   callback) on a device of driver `T::Driver`, with `Self::FUNCS` as its functions; it was
+///   allocated with [`KBox`] together with `data`, and is freed by the `free` callback, which
+///   drops `data` first;
+/// - the object holds a reference on its device (`base.dev`), released after the object;
+/// - the reference count is non-zero while a `&Object<T>` exists.
+#[repr(C)]
+#[pin_data]
+pub struct Object<T: DriverObject> {
+    #[pin]
+    obj: Opaque<bindings::drm_gem_shmem_object>,
+    #[pin]
+    data: T,
+}
+
+impl<T: DriverObject> Object<T> {
+    /// The GEM functions of objects with data `T`: the shmem helpers' (as
+    /// `drm_gem_shmem_funcs`), except `free`, which drops `T` first.
+    const FUNCS: bindings::drm_gem_object_funcs = bindings::drm_gem_object_funcs {
+        free: Some(free_callback::<T>),
+        print_info: Some(print_info_callback),
+        pin: Some(pin_callback),
+        unpin: Some(unpin_callback),
+        get_sg_table: Some(get_sg_table_callback),
+        vmap: Some(vmap_callback),
+        vunmap: Some(vunmap_callback),
+        mmap: Some(mmap_callback),
+        vm_ops: addr_of!(bindings::drm_gem_shmem_vm_ops),
+        // SAFETY: All-zeroes is a valid `drm_gem_object_funcs`: the other hooks are NULL, which
+        // selects the GEM defaults (e.g. `drm_gem_prime_export()`).
+        ..unsafe { MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// Creates a shmem GEM object of `size` bytes, rounded up to a multiple of the page size, on
+    /// `dev`, with data from [`DriverObject::new`].
+    ///
+    /// Fails with `EINVAL` if `size` is zero or too large.
+    pub fn new(dev: &drm::Device<T::Driver>, size: usize) -> Result<ARef<Self>> {
+        Self::create(dev, size, false)
+    }
+
+    /// Creates an object; `private` objects have no shmem file (imported dma-bufs).
+    fn create(dev: &drm::Device<T::Driver>, size: usize, private: bool) -> Result<ARef<Self>> {
+        let page_mask = bindings::PAGE_SIZE - 1;
+        if size == 0 {
+            return Err(EINVAL);
+        }
+        let size = size.checked_add(page_mask).ok_or(EINVAL)? & !page_mask;
+
+        let init = try_pin_init!(Self {
+            // SAFETY: `slot` is valid for writes; all-zeroes is the state C's `kzalloc()` gives
+            // a shmem object before initialisation.
+            obj <- Opaque::ffi_init(|slot: *mut bindings::drm_gem_shmem_object| unsafe {
+                slot.write_bytes(0, 1);
+                (*slot).base.funcs = &Self::FUNCS;
+            }),
+            data <- T::new(dev, size),
+        }? Error);
+        let obj = KBox::pin_init(init, GFP_KERNEL)?;
+        // SAFETY: The object is not moved: it is only handed to C by address and freed by the
+        // `free` callback (or below).
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(obj) });
+        // SAFETY: `raw` is valid; `obj` is zeroed with `funcs` set, `size` page aligned.
+        let ret = unsafe {
+            bindings::novax_drm_gem_shmem_init(
+                dev.as_raw(),
+                Opaque::raw_get(addr_of!((*raw).obj)),
+                size,
+                private,
+            )
+        };
+        if let Err(e) = to_result(ret) {
+            // SAFETY: The C side undid its initialisation and left the memory to us; it came from
+            // `KBox::into_raw` above. Dropping it drops `data`.
+            drop(unsafe { Pin::new_unchecked(KBox::from_raw(raw)) });
+            return Err(e);
+        }
+        // The object's reference on the device, released by the `free` callback.
+        core::mem::forget(ARef::<drm::Device<T::Driver>>::from(dev));
+        // INVARIANT: Initialised on `dev` with `FUNCS`, holding a device reference; the
+        // initialisation's reference is handed to the `ARef`.
+        // SAFETY: `raw` is non-NULL and its one reference is ours.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) })
+    }
+
+    /// The raw `struct drm_gem_object`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::drm_gem_object {
+        // The GEM object is at the start of `obj` (see the assertion above).
+        self.obj.get().cast()
+    }
+
+    /// The raw `struct drm_gem_shmem_object`.
+    fn as_shmem(&self) -> *mut bindings::drm_gem_shmem_object {
+        self.obj.get()
+    }
+
+    /// The size of the object in bytes, a multiple of the page size.
+    pub fn size(&self) -> usize {
+        // SAFETY: `size` is set at initialisation and never changes.
+        unsafe { (*self.as_raw()).size }
+    }
+
+    /// The device the object belongs to.
+    pub fn device(&self) -> &drm::Device<T::Driver> {
+        // SAFETY: `dev` is set at initialisation to a device of driver `T::Driver`, on which the
+        // object holds a reference.
+        unsafe { drm::Device::as_ref((*self.as_raw()).dev) }
+    }
+
+    /// Creates a handle for the object in `file`, through which userspace names it
+    /// (`drm_gem_handle_create()`). The handle keeps the object alive until it is closed with
+    /// `DRM_IOCTL_GEM_CLOSE` or the file is closed.
+    ///
+    /// Fails with `EINVAL` if `file` is open on another device.
+    pub fn create_handle(&self, file: &drm::File<FileOf<T>>) -> Result<u32> {
+        if file.device().as_raw() != self.device().as_raw() {
+            return Err(EINVAL);
+        }
+        let mut handle: u32 = 0;
+        // SAFETY: Both are valid, and on the same device.
+        to_result(unsafe {
+            bindings::drm_gem_handle_create(file.as_raw(), self.as_raw(), &mut handle)
+        })?;
+        Ok(handle)
+    }
+
+    /// Looks up the object named `handle` in `file` (`drm_gem_object_lookup()`).
+    ///
+    /// Fails with `ENOENT` if there is no such handle.
+    pub fn lookup_handle(file: &drm::File<FileOf<T>>, handle: u32) -> Result<ARef<Self>> {
+        // SAFETY: `file` is a valid open file.
+        let obj = unsafe { bindings::drm_gem_object_lookup(file.as_raw(), handle) };
+        let obj = NonNull::new(obj).ok_or(ENOENT)?;
+        // SAFETY: Every GEM object of a device of driver `T::Driver` is an `Object<T>`: the
+        // abstractions create them with `Object::new` or the PRIME import callback (no C helper
+        // creates objects: `gem_create_object` and `dumb_create` are NULL), and a file has
+        // handles only for objects of its device. The lookup took a reference for us, and the
+        // GEM object is at the start of `Object<T>`.
+        Ok(unsafe { ARef::from_raw(obj.cast::<Self>()) })
+    }
+
+    /// Returns the fake offset at which userspace maps the object with `mmap()` on a DRM file
+    /// of its device that has a handle for it.
+    pub fn create_mmap_offset(&self) -> Result<u64> {
+        // SAFETY: The object is valid. The offset was already created at initialisation; this
+        // only returns it (or creates it again had it been freed).
+        to_result(unsafe { bindings::drm_gem_create_mmap_offset(self.as_raw()) })?;
+        // SAFETY: The offset node is valid and set up.
+        Ok(unsafe { bindings::drm_vma_node_offset_addr(addr_of_mut!((*self.as_raw()).vma_node)) })
+    }
+}
+
+impl<T: DriverObject> Deref for Object<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+// SAFETY: GEM objects are reference counted by `drm_gem_object_get()`/`drm_gem_object_put()`
+// and freed (by the `free` callback) only when the count drops to zero.
+unsafe impl<T: DriverObject> AlwaysRefCounted for Object<T> {
+    fn inc_ref(&self) {
+        // SAFETY: The existence of `&self` means the count is non-zero.
+        unsafe { bindings::drm_gem_object_get(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a reference to release; the GEM object is at the start.
+        unsafe { bindings::drm_gem_object_put(obj.as_ptr().cast()) };
+    }
+}
+
+// SAFETY: The GEM core synchronises the object's state (atomic reference count, locks for
+// handles and pages); the C fields Rust reads do not change after initialisation, and `T` is
+// `Send + Sync`.
+unsafe impl<T: DriverObject> Send for Object<T> {}
+
+// SAFETY: See `Send`.
+unsafe impl<T: DriverObject> Sync for Object<T> {}
+
+/// `drm_driver.gem_prime_import_sg_table`: imports a dma-buf of another device as an
+/// `Object<T>`, like `drm_gem_shmem_prime_import_sg_table()`.
+///
+/// # Safety
+///
+/// Called by the DRM core with a device of driver `T::Driver`, a valid attachment and its
+/// mapped scatter-gather table.
+pub(crate) unsafe extern "C" fn prime_import_sg_table_callback<T: DriverObject>(
+    raw_dev: *mut bindings::drm_device,
+    attach: *mut bindings::dma_buf_attachment,
+    sgt: *mut bindings::sg_table,
+) -> *mut bindings::drm_gem_object {
+    // SAFETY: The DRM core holds a reference on the device during the import.
+    let dev = unsafe { drm::Device::<T::Driver>::as_ref(raw_dev) };
+    // SAFETY: `attach` is a valid attachment.
+    let size = unsafe { bindings::novax_drm_prime_import_size(attach) };
+    match Object::<T>::create(dev, size, true) {
+        Ok(obj) => {
+            let obj = ARef::into_raw(obj);
+            // SAFETY: The object was just created and is not yet shared; the shmem helpers free
+            // `sgt` with the object (`drm_prime_gem_destroy()`).
+            unsafe { (*obj.as_ref().as_shmem()).sgt = sgt };
+            // SAFETY: `obj` is valid; its reference goes to the caller.
+            unsafe { obj.as_ref() }.as_raw()
+        }
+        Err(e) => e.to_ptr(),
+    }
+}
+
+/// `drm_gem_object_funcs.free`: drops the driver data, then frees the shmem object (which
+/// `kfree()`s the allocation) and releases the object's device reference.
+///
+/// # Safety
+///
+/// Called by the GEM core once, when the last reference to an `Object<T>` is dropped.
+unsafe extern "C" fn free_callback<T: DriverObject>(obj: *mut bindings::drm_gem_object) {
+    let this = obj.cast::<Object<T>>();
+    // SAFETY: `obj` is a valid `Object<T>` being freed.
+    let dev = unsafe { (*obj).dev };
+    // SAFETY: `data` is initialised and never used again; its pinned memory is freed below.
+    unsafe { core::ptr::drop_in_place(addr_of_mut!((*this).data)) };
+    // SAFETY: The shmem object is valid and unused; it starts the `KBox` allocation (kmalloc
+    // memory), which `drm_gem_shmem_free()` frees with `kfree()`.
+    unsafe { bindings::drm_gem_shmem_free(obj.cast()) };
+    // SAFETY: The object held this reference on its device.
+    unsafe { bindings::drm_dev_put(dev) };
+}
+
+/// `drm_gem_object_funcs.print_info` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object, `p` a valid printer.
+unsafe extern "C" fn print_info_callback(
+    p: *mut bindings::drm_printer,
+    indent: c_uint,
+    obj: *const bindings::drm_gem_object,
+) {
+    // SAFETY: `obj` starts a shmem object.
+    unsafe { bindings::drm_gem_shmem_print_info(obj.cast(), p, indent) };
+}
+
+/// `drm_gem_object_funcs.pin` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object whose reservation lock is held.
+unsafe extern "C" fn pin_callback(obj: *mut bindings::drm_gem_object) -> c_int {
+    // SAFETY: `obj` starts a shmem object; the caller holds the lock.
+    unsafe { bindings::drm_gem_shmem_pin_locked(obj.cast()) }
+}
+
+/// `drm_gem_object_funcs.unpin` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object whose reservation lock is held.
+unsafe extern "C" fn unpin_callback(obj: *mut bindings::drm_gem_object) {
+    // SAFETY: `obj` starts a shmem object; the caller holds the lock.
+    unsafe { bindings::drm_gem_shmem_unpin_locked(obj.cast()) }
+}
+
+/// `drm_gem_object_funcs.get_sg_table` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object.
+unsafe extern "C" fn get_sg_table_callback(
+    obj: *mut bindings::drm_gem_object,
+) -> *mut bindings::sg_table {
+    // SAFETY: `obj` starts a shmem object.
+    unsafe { bindings::drm_gem_shmem_get_sg_table(obj.cast()) }
+}
+
+/// `drm_gem_object_funcs.vmap` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object whose reservation lock is held, `map` valid.
+unsafe extern "C" fn vmap_callback(
+    obj: *mut bindings::drm_gem_object,
+    map: *mut bindings::iosys_map,
+) -> c_int {
+    // SAFETY: `obj` starts a shmem object; the caller guarantees the rest.
+    unsafe { bindings::drm_gem_shmem_vmap(obj.cast(), map) }
+}
+
+/// `drm_gem_object_funcs.vunmap` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object whose reservation lock is held, `map` its mapping.
+unsafe extern "C" fn vunmap_callback(
+    obj: *mut bindings::drm_gem_object,
+    map: *mut bindings::iosys_map,
+) {
+    // SAFETY: `obj` starts a shmem object; the caller guarantees the rest.
+    unsafe { bindings::drm_gem_shmem_vunmap(obj.cast(), map) }
+}
+
+/// `drm_gem_object_funcs.mmap` of the shmem helpers.
+///
+/// # Safety
+///
+/// `obj` is a shmem object, `vma` the mapping being set up.
+unsafe extern "C" fn mmap_callback(
+    obj: *mut bindings::drm_gem_object,
+    vma: *mut bindings::vm_area_struct,
+) -> c_int {
+    // SAFETY: `obj` starts a shmem object; the caller guarantees the rest.
+    unsafe { bindings::drm_gem_shmem_mmap(obj.cast(), vma) }
+}
