@@ -9,6 +9,12 @@
  * step with LAYOUT in ffi_layout_test.rs: the test fails on a name present on one side only.
  */
 
+#include <drm/drm_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_gem_shmem_helper.h>
+#include <drm/drm_ioctl.h>
 #include <linux/auxiliary_bus.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -66,6 +72,8 @@ static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
 	OFF(file_operations, mmap),
 	OFF(file_operations, open),
 	OFF(file_operations, release),
+	OFF(file_operations, show_fdinfo),
+	OFF(file_operations, fop_flags),
 	SIZE(pci_dev),
 	OFF(pci_dev, vendor),
 	OFF(pci_dev, device),
@@ -114,6 +122,71 @@ static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
 	SIZE(path),
 	OFF(path, mnt),
 	OFF(path, dentry),
+	/* DRM (rust/kernel/drm/) */
+	SIZE(drm_driver),
+	OFF(drm_driver, load),
+	OFF(drm_driver, open),
+	OFF(drm_driver, postclose),
+	OFF(drm_driver, unload),
+	OFF(drm_driver, release),
+	OFF(drm_driver, master_set),
+	OFF(drm_driver, master_drop),
+	OFF(drm_driver, debugfs_init),
+	OFF(drm_driver, gem_create_object),
+	OFF(drm_driver, prime_handle_to_fd),
+	OFF(drm_driver, prime_fd_to_handle),
+	OFF(drm_driver, gem_prime_import),
+	OFF(drm_driver, gem_prime_import_sg_table),
+	OFF(drm_driver, dumb_create),
+	OFF(drm_driver, dumb_map_offset),
+	OFF(drm_driver, fbdev_probe),
+	OFF(drm_driver, show_fdinfo),
+	OFF(drm_driver, major),
+	OFF(drm_driver, minor),
+	OFF(drm_driver, patchlevel),
+	OFF(drm_driver, name),
+	OFF(drm_driver, desc),
+	OFF(drm_driver, date),
+	OFF(drm_driver, driver_features),
+	OFF(drm_driver, ioctls),
+	OFF(drm_driver, num_ioctls),
+	OFF(drm_driver, fops),
+	SIZE(drm_device),
+	OFF(drm_device, dev),
+	OFF(drm_device, dev_private),
+	OFF(drm_device, primary),
+	OFF(drm_device, render),
+	OFF(drm_device, registered),
+	OFF(drm_device, debugfs_root),
+	SIZE(drm_minor),
+	OFF(drm_minor, index),
+	OFF(drm_minor, dev),
+	SIZE(drm_file),
+	OFF(drm_file, driver_priv),
+	OFF(drm_file, minor),
+	SIZE(drm_gem_object),
+	OFF(drm_gem_object, size),
+	OFF(drm_gem_object, dev),
+	OFF(drm_gem_object, funcs),
+	OFF(drm_gem_object, vma_node),
+	SIZE(drm_gem_shmem_object),
+	OFF(drm_gem_shmem_object, base),
+	OFF(drm_gem_shmem_object, sgt),
+	SIZE(drm_gem_object_funcs),
+	OFF(drm_gem_object_funcs, free),
+	OFF(drm_gem_object_funcs, print_info),
+	OFF(drm_gem_object_funcs, pin),
+	OFF(drm_gem_object_funcs, unpin),
+	OFF(drm_gem_object_funcs, get_sg_table),
+	OFF(drm_gem_object_funcs, vmap),
+	OFF(drm_gem_object_funcs, vunmap),
+	OFF(drm_gem_object_funcs, mmap),
+	OFF(drm_gem_object_funcs, vm_ops),
+	SIZE(drm_ioctl_desc),
+	OFF(drm_ioctl_desc, cmd),
+	OFF(drm_ioctl_desc, flags),
+	OFF(drm_ioctl_desc, func),
+	OFF(drm_ioctl_desc, name),
 };
 
 size_t rust_helper_novax_ffi_layout_count(void)

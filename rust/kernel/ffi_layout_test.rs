@@ -89,7 +89,7 @@ fn file_operations(test: &Test) {
     check(
         test,
         layout!(file_operations: owner, llseek, read, write, poll, unlocked_ioctl, compat_ioctl,
-            mmap, open, release),
+            mmap, open, release, show_fdinfo, fop_flags),
     );
 }
 
@@ -129,6 +129,52 @@ fn path(test: &Test) {
     check(test, layout!(path: mnt, dentry));
 }
 
+fn drm_driver(test: &Test) {
+    check(
+        test,
+        layout!(drm_driver: load, open, postclose, unload, release, master_set, master_drop,
+            debugfs_init, gem_create_object, prime_handle_to_fd, prime_fd_to_handle,
+            gem_prime_import, gem_prime_import_sg_table, dumb_create, dumb_map_offset,
+            fbdev_probe, show_fdinfo, major, minor, patchlevel, name, desc, date,
+            driver_features, ioctls, num_ioctls, fops),
+    );
+}
+
+fn drm_device(test: &Test) {
+    check(
+        test,
+        layout!(drm_device: dev, dev_private, primary, render, registered, debugfs_root),
+    );
+}
+
+fn drm_minor(test: &Test) {
+    check(test, layout!(drm_minor: index, dev));
+}
+
+fn drm_file(test: &Test) {
+    check(test, layout!(drm_file: driver_priv, minor));
+}
+
+fn drm_gem_object(test: &Test) {
+    check(test, layout!(drm_gem_object: size, dev, funcs, vma_node));
+}
+
+fn drm_gem_shmem_object(test: &Test) {
+    check(test, layout!(drm_gem_shmem_object: base, sgt));
+}
+
+fn drm_gem_object_funcs(test: &Test) {
+    check(
+        test,
+        layout!(drm_gem_object_funcs: free, print_info, pin, unpin, get_sg_table, vmap, vunmap,
+            mmap, vm_ops),
+    );
+}
+
+fn drm_ioctl_desc(test: &Test) {
+    check(test, layout!(drm_ioctl_desc: cmd, flags, func, name));
+}
+
 crate::kunit_suite!(
     novax_ffi_layout,
     [
@@ -141,6 +187,14 @@ crate::kunit_suite!(
         inode,
         file,
         seq_file,
-        path
+        path,
+        drm_driver,
+        drm_device,
+        drm_minor,
+        drm_file,
+        drm_gem_object,
+        drm_gem_shmem_object,
+        drm_gem_object_funcs,
+        drm_ioctl_desc
     ]
 );
