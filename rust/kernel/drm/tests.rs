@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suite `rust_drm`: what the DRM abstractions do without hardware or open files.
+//!
+//! The generated C tables (ioctl descriptors, `drm_driver` hooks, file operations), the lifetime
+//! of a DRM device and its data (with and without registration, across unplug), the unplugged
+//! ioctl path, and the lifetime of GEM objects and their data.
+
+use crate::{
+    bindings, c_str,
+    drm::{self, faux::FauxParent, file::DriverFile, gem, ioctl, Driver},
+    error::Error,
+    init,
+    kunit_suite::Test,
+    prelude::*,
+    types::ARef,
+    uapi, ThisModule,
+};
+use core::{
+    fmt::Write,
+    ptr::null_mut,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+/// Built-in code has no module.
+// SAFETY: NULL is `THIS_MODULE` of built-in code.
+static THIS_MODULE: ThisModule = unsafe { ThisModule::from_ptr(null_mut()) };
+
+/// Drops of [`Data`].
+static DATA_DROPS: AtomicUsize = AtomicUsize::new(0);
+/// Drops of [`Bo`].
+static BO_DROPS: AtomicUsize = AtomicUsize::new(0);
+
+fn drops(counter: &AtomicUsize) -> usize {
+    counter.load(Ordering::SeqCst)
+}
+
+/// Device data with a drop counter.
+struct Data {
+    value: u32,
+}
+
+impl Drop for Data {
+    fn drop(&mut self) {
+        DATA_DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// File data (never created: KUnit opens no files).
+struct FileData;
+
+/// GEM object data with a drop counter.
+struct Bo {
+    size: usize,
+}
+
+impl Drop for Bo {
+    fn drop(&mut self) {
+        BO_DROPS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The full driver: all four novax ioctls and `show_fdinfo`.
+struct Full;
+
+/// A driver with no ioctls and no optional hooks.
+struct Plain;
+
+impl DriverFile for FileData {
+    type Driver = Full;
+
+    fn open(_dev: &drm::Device<Full>) -> Result<Pin<KBox<Self>>> {
+        Ok(KBox::pin(FileData, GFP_KERNEL)?)
+    }
+}
+
+impl gem::DriverObject for Bo {
+    type Driver = Full;
+
+    fn new(_dev: &drm::Device<Full>, size: usize) -> impl PinInit<Self, Error> {
+        Bo { size }
+    }
+}
+
+struct PlainFile;
+
+impl DriverFile for PlainFile {
+    type Driver = Plain;
+
+    fn open(_dev: &drm::Device<Plain>) -> Result<Pin<KBox<Self>>> {
+        Ok(KBox::pin(PlainFile, GFP_KERNEL)?)
+    }
+}
+
+struct PlainBo;
+
+impl gem::DriverObject for PlainBo {
+    type Driver = Plain;
+
+    fn new(_dev: &drm::Device<Plain>, _size: usize) -> impl PinInit<Self, Error> {
+        PlainBo
+    }
+}
+
+fn getparam(
+    dev: &drm::Device<Full>,
+    args: &mut uapi::drm_novax_getparam,
+    _file: &drm::File<FileData>,
+) -> Result {
+    args.value = dev.data().value.into();
+    Ok(())
+}
+
+fn gem_create(
+    _dev: &drm::Device<Full>,
+    _args: &mut uapi::drm_novax_gem_create,
+    _file: &drm::File<FileData>,
+) -> Result {
+    Err(ENOTTY)
+}
+
+fn gem_info(
+    _dev: &drm::Device<Full>,
+    _args: &mut uapi::drm_novax_gem_info,
+    _file: &drm::File<FileData>,
+) -> Result {
+    Err(ENOTTY)
+}
+
+fn gsp_echo(
+    _dev: &drm::Device<Full>,
+    _args: &mut uapi::drm_novax_gsp_echo,
+    _file: &drm::File<FileData>,
+) -> Result {
+    Err(ENOTTY)
+}
+
+#[vtable]
+impl Driver for Full {
+    type Data = Data;
+    type File = FileData;
+    type Object = Bo;
+
+    const INFO: drm::DriverInfo = drm::DriverInfo {
+        major: 1,
+        minor: 2,
+        patchlevel: 3,
+        name: c_str!("rust_drm_kunit"),
+        desc: c_str!("Rust DRM KUnit driver"),
+        date: c_str!("20260101"),
+    };
+    const MODULE: &'static ThisModule = &THIS_MODULE;
+    const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::SYNCOBJ);
+
+    crate::declare_drm_ioctls! {
+        (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
+        (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_create),
+        (NOVAX_GEM_INFO, drm_novax_gem_info, ioctl::RENDER_ALLOW, gem_info),
+        (NOVAX_GSP_ECHO, drm_novax_gsp_echo, 0, gsp_echo),
+    }
+
+    fn show_fdinfo(
+        _dev: &drm::Device<Self>,
+        _file: &drm::File<FileData>,
+        p: &mut drm::driver::FdInfoPrinter<'_>,
+    ) {
+        let _ = writeln!(p, "drm-engine-kunit:\t0 ns");
+    }
+}
+
+#[vtable]
+impl Driver for Plain {
+    type Data = ();
+    type File = PlainFile;
+    type Object = PlainBo;
+
+    const INFO: drm::DriverInfo = drm::DriverInfo {
+        major: 0,
+        minor: 0,
+        patchlevel: 0,
+        name: c_str!("rust_drm_kunit_plain"),
+        desc: c_str!("Rust DRM KUnit driver without options"),
+        date: c_str!("20260101"),
+    };
+    const MODULE: &'static ThisModule = &THIS_MODULE;
+    const FEATURES: drm::Features = drm::Features::NONE;
+}
+
+/// The ioctl table: request codes from the UAPI header, flags, names and handlers, in order.
+fn ioctl_table(test: &Test) {
+    let t = Full::IOCTLS;
+    test.expect_eq(t.len(), 4, c_str!("number of ioctls"));
+    let expected = [
+        (
+            uapi::RUST_DRM_IOCTL_NOVAX_GETPARAM,
+            ioctl::RENDER_ALLOW,
+            "NOVAX_GETPARAM",
+        ),
+        (
+            uapi::RUST_DRM_IOCTL_NOVAX_GEM_CREATE,
+            ioctl::AUTH | ioctl::RENDER_ALLOW,
+            "NOVAX_GEM_CREATE",
+        ),
+        (
+            uapi::RUST_DRM_IOCTL_NOVAX_GEM_INFO,
+            ioctl::RENDER_ALLOW,
+            "NOVAX_GEM_INFO",
+        ),
+        (uapi::RUST_DRM_IOCTL_NOVAX_GSP_ECHO, 0, "NOVAX_GSP_ECHO"),
+    ];
+    for (i, (d, &(cmd, flags, name))) in t.iter().zip(expected.iter()).enumerate() {
+        test.expect_eq(d.cmd(), cmd, c_str!("request code"));
+        test.expect_eq(d.flags(), flags, c_str!("flags"));
+        test.expect_eq(d.name().to_str(), Ok(name), c_str!("name"));
+        test.expect(d.has_handler(), c_str!("handler set"));
+        test.expect_eq(
+            crate::ioctl::_IOC_NR(d.cmd()),
+            bindings::DRM_COMMAND_BASE + u32::try_from(i).unwrap_or(u32::MAX),
+            c_str!("ioctl number is DRM_COMMAND_BASE + index"),
+        );
+    }
+    // The sizes the request codes encode are the Rust structs' (also checked at compile time).
+    test.expect_eq(
+        crate::ioctl::_IOC_SIZE(t[2].cmd()),
+        core::mem::size_of::<uapi::drm_novax_gem_info>(),
+        c_str!("GEM_INFO size"),
+    );
+    test.expect_eq(
+        t[0].cmd(),
+        crate::ioctl::_IOWR::<uapi::drm_novax_getparam>(
+            u32::from(bindings::DRM_IOCTL_BASE),
+            bindings::DRM_COMMAND_BASE + uapi::drm_novax_ioctl_nr_DRM_NOVAX_GETPARAM,
+        ),
+        c_str!("GETPARAM is _IOWR('d', 0x40, struct drm_novax_getparam)"),
+    );
+    let drv = &drm::driver::Vtable::<Full>::DRIVER;
+    test.expect_eq(drv.num_ioctls, 4, c_str!("drm_driver.num_ioctls"));
+    test.expect(
+        core::ptr::eq(drv.ioctls, t.as_ptr().cast()),
+        c_str!("drm_driver.ioctls is the table"),
+    );
+    let plain = &drm::driver::Vtable::<Plain>::DRIVER;
+    test.expect_eq(plain.num_ioctls, 0, c_str!("no ioctls: num_ioctls"));
+    test.expect(plain.ioctls.is_null(), c_str!("no ioctls: NULL table"));
+}
+
+/// The `drm_driver`: the hooks the abstractions provide are set, optional hooks only when the
+/// driver implements them, everything else NULL.
+fn driver_hooks(test: &Test) {
+    let full = &drm::driver::Vtable::<Full>::DRIVER;
+    let plain = &drm::driver::Vtable::<Plain>::DRIVER;
+    test.expect(Full::HAS_SHOW_FDINFO, c_str!("Full::HAS_SHOW_FDINFO"));
+    test.expect(!Plain::HAS_SHOW_FDINFO, c_str!("!Plain::HAS_SHOW_FDINFO"));
+    test.expect(full.show_fdinfo.is_some(), c_str!("Full: show_fdinfo set"));
+    test.expect(
+        plain.show_fdinfo.is_none(),
+        c_str!("Plain: show_fdinfo NULL"),
+    );
+    for (d, which) in [(full, "Full"), (plain, "Plain")] {
+        let ok = d.open.is_some()
+            && d.postclose.is_some()
+            && d.release.is_some()
+            && d.gem_prime_import_sg_table.is_some()
+            && !d.fops.is_null();
+        test.expect(ok, c_str!("open, postclose, release, import, fops set"));
+        let none = d.load.is_none()
+            && d.unload.is_none()
+            && d.master_set.is_none()
+            && d.master_drop.is_none()
+            && d.debugfs_init.is_none()
+            && d.gem_create_object.is_none()
+            && d.prime_handle_to_fd.is_none()
+            && d.prime_fd_to_handle.is_none()
+            && d.gem_prime_import.is_none()
+            && d.dumb_create.is_none()
+            && d.dumb_map_offset.is_none()
+            && d.fbdev_probe.is_none();
+        if !none {
+            test.fail(format_args!("{which}: a hook that must be NULL is set"));
+        }
+    }
+    test.expect_eq(
+        full.driver_features,
+        bindings::drm_driver_feature_DRIVER_GEM
+            | bindings::drm_driver_feature_DRIVER_RENDER
+            | bindings::drm_driver_feature_DRIVER_SYNCOBJ,
+        c_str!("Full: features GEM | RENDER | SYNCOBJ"),
+    );
+    test.expect_eq(
+        plain.driver_features,
+        bindings::drm_driver_feature_DRIVER_GEM,
+        c_str!("Plain: features GEM"),
+    );
+    test.expect_eq(
+        (full.major, full.minor, full.patchlevel),
+        (1, 2, 3),
+        c_str!("version"),
+    );
+    // SAFETY: `name` is the static C string of `Full::INFO`.
+    let name = unsafe { crate::str::CStr::from_char_ptr(full.name) };
+    test.expect_eq(name.to_str(), Ok("rust_drm_kunit"), c_str!("name"));
+
+    let fops = &drm::driver::Vtable::<Full>::FOPS;
+    test.expect(
+        fops.owner.is_null(),
+        c_str!("fops.owner: built-in, no module"),
+    );
+    let set = fops.open.is_some()
+        && fops.release.is_some()
+        && fops.unlocked_ioctl.is_some()
+        && fops.poll.is_some()
+        && fops.read.is_some()
+        && fops.llseek.is_some()
+        && fops.mmap.is_some()
+        && fops.show_fdinfo.is_some();
+    test.expect(set, c_str!("fops: DRM GEM file operations set"));
+    test.expect(fops.write.is_none(), c_str!("fops.write NULL"));
+    test.expect_eq(
+        fops.fop_flags,
+        bindings::FOP_UNSIGNED_OFFSET,
+        c_str!("fops.fop_flags"),
+    );
+}
+
+/// A DRM device and its data: the data lives until the last reference is gone, and is dropped
+/// exactly once; a failing data initialiser creates no device.
+fn device_lifetime(test: &Test) {
+    let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_dev"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the parent"));
+        return;
+    };
+    let before = drops(&DATA_DROPS);
+    let dev = match drm::Device::<Full>::new(parent.device(), Data { value: 7 }) {
+        Ok(dev) => dev,
+        Err(e) => {
+            test.fail(format_args!("Device::new: {e:?}"));
+            return;
+        }
+    };
+    test.expect_eq(dev.data().value, 7, c_str!("data"));
+    test.expect(
+        core::ptr::eq(dev.parent(), parent.device()),
+        c_str!("parent"),
+    );
+    test.expect(!dev.is_unplugged(), c_str!("not unplugged"));
+    test.expect(dev.render_minor_index().is_some(), c_str!("render minor"));
+    let dev2: ARef<drm::Device<Full>> = dev.clone();
+    drop(dev);
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        before,
+        c_str!("data alive with a reference"),
+    );
+    test.expect_eq(dev2.data().value, 7, c_str!("data through the clone"));
+    drop(dev2);
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        before + 1,
+        c_str!("data dropped once at release"),
+    );
+
+    // SAFETY: The closure does not touch the slot and fails.
+    let failing = unsafe { init::pin_init_from_closure(|_slot: *mut Data| Err(ENOMEM)) };
+    let r = drm::Device::<Full>::new(parent.device(), failing);
+    test.expect(
+        matches!(r, Err(e) if e == ENOMEM),
+        c_str!("failing init fails"),
+    );
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        before + 1,
+        c_str!("no drop of uninitialised data"),
+    );
+
+    let plain = drm::Device::<Plain>::new(parent.device(), ());
+    test.expect(plain.is_ok(), c_str!("plain device"));
+    if let Ok(p) = &plain {
+        test.expect(
+            p.render_minor_index().is_none(),
+            c_str!("no render node without RENDER"),
+        );
+        test.expect(p.primary_minor_index().is_some(), c_str!("primary node"));
+    }
+}
+
+/// Registration and unplug: a registered device has its nodes; dropping the registration unplugs
+/// it, after which ioctls fail with `ENODEV` without reaching the handler, while the data lives
+/// until the last reference is gone.
+fn registration_unplug(test: &Test) {
+    let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_reg"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the parent"));
+        return;
+    };
+    let before = drops(&DATA_DROPS);
+    let reg = match drm::Registration::<Full>::new(parent.device(), Data { value: 9 }) {
+        Ok(reg) => reg,
+        Err(e) => {
+            test.fail(format_args!("Registration::new: {e:?}"));
+            return;
+        }
+    };
+    let dev = reg.device().clone();
+    test.expect(dev.render_minor_index().is_some(), c_str!("render node"));
+    // SAFETY: The device is registered; reading the flag is what `drm_dev_register()` set.
+    test.expect(unsafe { (*dev.as_raw()).registered }, c_str!("registered"));
+    {
+        let guard = dev.enter();
+        test.expect(guard.is_some(), c_str!("enter while registered"));
+    }
+    drop(reg);
+    test.expect(
+        dev.is_unplugged(),
+        c_str!("unplugged after the registration is dropped"),
+    );
+    test.expect(dev.enter().is_none(), c_str!("no enter after unplug"));
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        before,
+        c_str!("data alive after unplug"),
+    );
+    test.expect_eq(dev.data().value, 9, c_str!("data readable after unplug"));
+
+    // An ioctl on the unplugged device: `ENODEV` before the handler or the file is touched.
+    let handler = Full::IOCTLS[0].raw_handler();
+    test.expect(handler.is_some(), c_str!("handler"));
+    if let Some(handler) = handler {
+        let mut arg = uapi::drm_novax_getparam { param: 1, value: 0 };
+        // SAFETY: The device is of driver `Full` and unplugged, so the dispatcher uses only it
+        // (not the file) and returns at once.
+        let ret = unsafe {
+            handler(
+                dev.as_raw(),
+                core::ptr::addr_of_mut!(arg).cast(),
+                null_mut(),
+            )
+        };
+        test.expect_eq(ret, ENODEV.to_errno(), c_str!("ioctl after unplug: ENODEV"));
+        test.expect_eq(arg.value, 0, c_str!("handler not run"));
+    }
+    drop(dev);
+    test.expect_eq(drops(&DATA_DROPS), before + 1, c_str!("data dropped once"));
+}
+
+/// GEM objects: size rounding, mmap offsets, reference counting, the data dropped exactly once,
+/// and the device kept alive by its objects.
+fn gem_lifetime(test: &Test) {
+    let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_gem"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the parent"));
+        return;
+    };
+    let data_before = drops(&DATA_DROPS);
+    let bo_before = drops(&BO_DROPS);
+    let Ok(dev) = drm::Device::<Full>::new(parent.device(), Data { value: 1 }) else {
+        test.fail(format_args!("Device::new failed"));
+        return;
+    };
+    let bo = match gem::Object::<Bo>::new(&dev, 5000) {
+        Ok(bo) => bo,
+        Err(e) => {
+            test.fail(format_args!("Object::new: {e:?}"));
+            return;
+        }
+    };
+    test.expect_eq(bo.size(), 8192, c_str!("size rounded up to pages"));
+    test.expect_eq(
+        bo.size,
+        8192,
+        c_str!("DriverObject::new got the rounded size"),
+    );
+    test.expect(core::ptr::eq(bo.device(), &*dev), c_str!("device"));
+    match (bo.create_mmap_offset(), bo.create_mmap_offset()) {
+        (Ok(a), Ok(b)) => {
+            test.expect(a != 0, c_str!("mmap offset non-zero"));
+            test.expect_eq(a % 4096, 0, c_str!("mmap offset page aligned"));
+            test.expect_eq(a, b, c_str!("mmap offset stable"));
+        }
+        _ => test.fail(format_args!("create_mmap_offset failed")),
+    }
+    let bo2 = bo.clone();
+    drop(bo);
+    test.expect_eq(
+        drops(&BO_DROPS),
+        bo_before,
+        c_str!("object alive with a reference"),
+    );
+
+    test.expect(
+        matches!(gem::Object::<Bo>::new(&dev, 0), Err(e) if e == EINVAL),
+        c_str!("size 0: EINVAL"),
+    );
+    test.expect(
+        matches!(gem::Object::<Bo>::new(&dev, usize::MAX), Err(e) if e == EINVAL),
+        c_str!("size overflow: EINVAL"),
+    );
+    test.expect_eq(
+        drops(&BO_DROPS),
+        bo_before,
+        c_str!("failed creations drop nothing"),
+    );
+
+    // The object keeps the device (and its data) alive.
+    drop(dev);
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        data_before,
+        c_str!("device alive while objects are"),
+    );
+    drop(bo2);
+    test.expect_eq(
+        drops(&BO_DROPS),
+        bo_before + 1,
+        c_str!("object data dropped once"),
+    );
+    test.expect_eq(
+        drops(&DATA_DROPS),
+        data_before + 1,
+        c_str!("then the device released"),
+    );
+}
+
+crate::kunit_suite!(
+    rust_drm,
+    [
+        ioctl_table,
+        driver_hooks,
+        device_lifetime,
+        registration_unplug,
+        gem_lifetime
+    ]
+);
