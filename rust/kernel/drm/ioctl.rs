@@ -289,24 +289,36 @@ pub unsafe fn dispatch<T: Driver, S>(
 /// assert_eq!(D::IOCTLS[0].name().to_str(), Ok("NOVAX_GETPARAM"));
 /// ```
 ///
-/// These fail to build (the kernel's doctests cannot express `compile_fail`, so they are shown
-/// as text; each was checked by hand):
+/// These fail to build. The kernel's doctests cannot express `compile_fail` (its test builder
+/// only collects the sources, see `scripts/rustdoc_test_builder.rs`), so they are shown as text;
+/// each was built once by hand, with the errors quoted:
 ///
 /// ```text
-/// // Out of order: GEM_CREATE is ioctl 0x01, not index 0.
+/// // Out of order: NOVAX_GEM_CREATE is ioctl 0x01, listed at index 0.
 /// kernel::declare_drm_ioctls! {
 ///     (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::RENDER_ALLOW, gem_create),
 /// }
-/// // error: ... the table index differs from the ioctl number
+/// // error[E0080]: evaluation panicked: DRM ioctl: the table index differs from the ioctl
+/// // number (list them in number order, without gaps)
 ///
 /// // Wrong struct: drm_novax_gem_info is 24 bytes, DRM_IOCTL_NOVAX_GETPARAM encodes 16.
 /// kernel::declare_drm_ioctls! {
 ///     (NOVAX_GETPARAM, drm_novax_gem_info, ioctl::RENDER_ALLOW, gem_info),
 /// }
-/// // error: ... the size in the request code differs from the size of the Rust struct
+/// // error[E0080]: evaluation panicked: DRM ioctl: the size in the request code differs from
+/// // the size of the Rust struct
 ///
-/// // A handler of another driver (or for another struct):
+/// // A handler for another struct (or of another driver):
+/// kernel::declare_drm_ioctls! {
+///     (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, gem_info),
+/// }
 /// // error[E0308]: mismatched types
+///
+/// // Unknown flags:
+/// kernel::declare_drm_ioctls! {
+///     (NOVAX_GETPARAM, drm_novax_getparam, 1 << 9, getparam),
+/// }
+/// // error[E0080]: evaluation panicked: unknown DRM ioctl flags
 /// ```
 #[macro_export]
 macro_rules! declare_drm_ioctls {
