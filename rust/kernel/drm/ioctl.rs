@@ -3,7 +3,7 @@
 //! DRM driver ioctls.
 //!
 //! A driver lists its ioctls with [`declare_drm_ioctls!`](crate::declare_drm_ioctls) inside its
-//! `impl` of [`Driver`](crate::drm::Driver), which builds the `struct drm_ioctl_desc` table the
+//! `impl` of [`Driver`], which builds the `struct drm_ioctl_desc` table the
 //! DRM core dispatches through.
 //!
 //! C header: [`include/drm/drm_ioctl.h`](srctree/include/drm/drm_ioctl.h)
@@ -198,7 +198,7 @@ pub unsafe fn dispatch<T: Driver, S>(
 }
 
 /// Declares the ioctls of a DRM driver: use it inside `impl drm::Driver for ...`, where it defines
-/// [`Driver::IOCTLS`](crate::drm::Driver::IOCTLS).
+/// [`Driver::IOCTLS`].
 ///
 /// Each entry is `(NAME, uapi_struct, flags, handler)`:
 ///
