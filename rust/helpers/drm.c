@@ -11,6 +11,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_vma_manager.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
 #include <linux/pagemap.h>
 
 void rust_helper_drm_gem_object_get(struct drm_gem_object *obj)
@@ -73,4 +74,14 @@ int rust_helper_novax_drm_gem_shmem_init(struct drm_device *dev,
 size_t rust_helper_novax_drm_prime_import_size(struct dma_buf_attachment *attach)
 {
 	return PAGE_ALIGN(attach->dmabuf->size);
+}
+
+/*
+ * Gives the parent of a DRM device without hardware (rust/kernel/drm/faux.rs) a 64-bit DMA
+ * mask, as vgem does for its own, so that dma-bufs of other devices can be mapped for it when
+ * they are imported.
+ */
+int rust_helper_novax_drm_faux_dma_mask(struct device *dev)
+{
+	return dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 }

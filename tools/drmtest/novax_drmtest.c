@@ -5,7 +5,8 @@
  * "NOVAX-RESULT PASS|FAIL|SKIP drm-selftest.NAME" line per check (see guest/lib.sh) and exits 1
  * if any failed.
  *
- *   novax_drmtest run NODE      ioctls, GEM objects, mmap and PRIME on the render node NODE
+ *   novax_drmtest run NODE      ioctls, GEM objects, mmap and PRIME on the render node NODE,
+ *                               and the import of a vgem dma-buf (if vgem is there)
  *   novax_drmtest unplug NODE   open NODE and mark the file so that closing it unplugs the device
  *   novax_drmtest enodev FD     the already open file FD: ioctls fail with ENODEV (unplugged)
  */
@@ -53,6 +54,92 @@ static void result(int ok, const char *name, const char *fmt, ...)
 static int xioctl(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+/* The primary node of vgem, or -1. */
+static int open_vgem(void)
+{
+	char path[32], name[16];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/*
+ * Imports a dma-buf of another device (a vgem dumb buffer) into the self-test device: this goes
+ * through the driver's gem_prime_import_sg_table hook. The content written through vgem must be
+ * visible through a mapping of the imported object.
+ */
+static void import_foreign(int fd)
+{
+	struct drm_mode_create_dumb dumb = { .width = 1024, .height = 3, .bpp = 32 };
+	struct drm_mode_map_dumb mapd = { 0 };
+	struct drm_prime_handle prime = { 0 };
+	struct drm_novax_gem_info info = { 0 };
+	struct drm_gem_close gc = { 0 };
+	uint32_t *map;
+	int vg, ret, ok;
+
+	vg = open_vgem();
+	if (vg < 0) {
+		printf("NOVAX-RESULT SKIP drm-selftest.prime-import-foreign (no vgem)\n");
+		return;
+	}
+	ret = xioctl(vg, DRM_IOCTL_MODE_CREATE_DUMB, &dumb);
+	result(ret == 0 && dumb.size == 12288, "vgem-create", "ret %d size %llu", ret,
+	       (unsigned long long)dumb.size);
+	mapd.handle = dumb.handle;
+	ret = xioctl(vg, DRM_IOCTL_MODE_MAP_DUMB, &mapd);
+	map = ret ? MAP_FAILED :
+		    mmap(NULL, dumb.size, PROT_READ | PROT_WRITE, MAP_SHARED, vg, mapd.offset);
+	ok = map != MAP_FAILED;
+	if (ok) {
+		map[0] = 0xf0e1d2c3u;
+		map[3071] = 0x0badcafeu;
+		munmap(map, dumb.size);
+	}
+	result(ok, "vgem-write", "ret %d: %s", ret, strerror(errno));
+
+	prime.handle = dumb.handle;
+	prime.flags = DRM_CLOEXEC | DRM_RDWR;
+	ret = xioctl(vg, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime);
+	result(ret == 0, "vgem-export", "ret %d", ret);
+	if (ret)
+		goto out;
+	int dmabuf = prime.fd;
+
+	prime.handle = 0;
+	ret = xioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime);
+	result(ret == 0 && prime.handle != 0, "prime-import-foreign", "ret %d", ret);
+	close(dmabuf);
+	if (ret)
+		goto out;
+	info.handle = prime.handle;
+	ret = xioctl(fd, DRM_IOCTL_NOVAX_GEM_INFO, &info);
+	result(ret == 0 && info.size == dumb.size, "prime-import-foreign-info",
+	       "ret %d size %llu", ret, (unsigned long long)info.size);
+	map = ret ? MAP_FAILED : mmap(NULL, info.size, PROT_READ, MAP_SHARED, fd, info.mmap_offset);
+	ok = map != MAP_FAILED && map[0] == 0xf0e1d2c3u && map[3071] == 0x0badcafeu;
+	if (map != MAP_FAILED)
+		munmap(map, info.size);
+	result(ok, "prime-import-foreign-mmap", "mmap/compare failed: %s", strerror(errno));
+	gc.handle = prime.handle;
+	ret = xioctl(fd, DRM_IOCTL_GEM_CLOSE, &gc);
+	result(ret == 0, "prime-import-foreign-close", "ret %d", ret);
+out:
+	close(vg);
 }
 
 static void run(const char *node)
@@ -142,6 +229,8 @@ static void run(const char *node)
 	result(ret == 0, "gem-close", "ret %d", ret);
 	ret = xioctl(fd, DRM_IOCTL_NOVAX_GEM_INFO, &info);
 	result(ret == -ENOENT, "gem-info-after-close", "ret %d", ret);
+
+	import_foreign(fd);
 
 	/* A handle left open: freed when the file is closed. */
 	struct drm_novax_gem_create left = { .size = 4096 };

@@ -7,7 +7,13 @@
 //!
 //! C header: [`include/linux/device.h`](srctree/include/linux/device.h)
 
-use crate::{bindings, device, error::from_err_ptr, prelude::*, str::CStr, ThisModule};
+use crate::{
+    bindings, device,
+    error::{from_err_ptr, to_result},
+    prelude::*,
+    str::CStr,
+    ThisModule,
+};
 use core::ptr::NonNull;
 
 /// A root device to parent DRM devices that have no hardware.
@@ -44,9 +50,12 @@ impl FauxParent {
             bindings::__root_device_register(name.as_char_ptr(), module.as_ptr())
         })?;
         // INVARIANT: Just registered.
-        Ok(Self {
+        let this = Self {
             dev: NonNull::new(dev).ok_or(ENOMEM)?,
-        })
+        };
+        // SAFETY: The device is valid and not yet in use.
+        to_result(unsafe { bindings::novax_drm_faux_dma_mask(this.dev.as_ptr()) })?;
+        Ok(this)
     }
 
     /// The device.
