@@ -30,6 +30,10 @@ const _: () = assert!(offset_of!(bindings::drm_gem_shmem_object, base) == 0);
 ///
 /// Always reference counted ([`ARef`]). It dereferences to `T`.
 ///
+/// An object holds a reference on its device, so an `ARef<Object<T>>` may be kept anywhere. Do
+/// not keep one in the device's own [`Driver::Data`] for good, though: that is a reference cycle
+/// and the device is never released (take it out when the device is unplugged instead).
+///
 /// # Invariants
 ///
 /// - `obj` is a `drm_gem_shmem_object` initialised by [`Object::new`] (or the PRIME import
