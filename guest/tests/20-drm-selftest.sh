@@ -31,10 +31,10 @@ check drm.sysfs-parent test -e /sys/devices/$mod/drm/$node
 if [ -z "$tool" ]; then
     skip drm.ioctls "novax_drmtest not in the guest (make -C tools)"
 else
-    "$tool" run /dev/dri/$node > /tmp/drm-selftest.out || true
-    cat /tmp/drm-selftest.out
+    "$tool" run /dev/dri/$node > /tmp/novax_drmtest.out || true
+    cat /tmp/novax_drmtest.out
     check drm.objects-freed dmesg_has "$mod: object of 4096 bytes freed"
-    if grep -q 'PASS drm-selftest.prime-import-foreign-close' /tmp/drm-selftest.out; then
+    if grep -q 'PASS drm-selftest.prime-import-foreign-close' /tmp/novax_drmtest.out; then
         check drm.imported-object-freed dmesg_has "$mod: object of 12288 bytes freed"
     fi
 fi
