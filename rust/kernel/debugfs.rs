@@ -189,6 +189,9 @@ mod raw {
 struct Node {
     dentry: NonNull<bindings::dentry>,
     _parent: Option<Arc<Node>>,
+    /// Whether dropping the node removes the dentry (false for a C-owned directory borrowed
+    /// with [`Dir::borrow_c_dir`]).
+    owned: bool,
 }
 
 // SAFETY: A `Node` only hands its dentry to debugfs, which may be called from any thread.
@@ -200,6 +203,9 @@ unsafe impl Sync for Node {}
 
 impl Drop for Node {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         // SAFETY: By the type invariant the dentry is ours and live: its parent is kept alive
         // by `_parent` (dropped after this) or outlives us.
         unsafe { raw::remove(self.dentry) };
@@ -257,7 +263,38 @@ impl Dir {
         Some(Node {
             dentry,
             _parent: Some(parent.clone()),
+            owned: true,
         })
+    }
+
+    /// Represents a directory owned by C code, e.g. the debugfs directory of a DRM device, so
+    /// that files and [`Scope`]s can be made directly in it. Dropping the returned `Dir` leaves
+    /// the directory in place; what is made in it is removed as usual.
+    ///
+    /// # Safety
+    ///
+    /// Unless NULL or an error pointer, `dentry` must be a live debugfs directory that is not
+    /// removed until the returned [`Dir`] and everything made in it have been dropped.
+    pub(crate) unsafe fn borrow_c_dir(dentry: *mut bindings::dentry) -> Self {
+        let dentry = match crate::error::from_err_ptr(dentry) {
+            Ok(p) => NonNull::new(p),
+            Err(_) => None,
+        };
+        Self {
+            // INVARIANT: The directory is live and outlives the node (safety requirement); the
+            // node never removes it.
+            node: dentry.and_then(|dentry| {
+                Arc::new(
+                    Node {
+                        dentry,
+                        _parent: None,
+                        owned: false,
+                    },
+                    GFP_KERNEL,
+                )
+                .ok()
+            }),
+        }
     }
 
     /// Creates a directory named `name` in a directory owned by C code, e.g. the debugfs root of
@@ -299,6 +336,7 @@ impl Dir {
         let node = Node {
             dentry,
             _parent: None,
+            owned: true,
         };
         // If the allocation fails the node is dropped, which removes the directory again.
         Self {
@@ -332,6 +370,7 @@ impl Dir {
         Some(Node {
             dentry,
             _parent: Some(parent.clone()),
+            owned: true,
         })
     }
 

@@ -166,8 +166,6 @@ impl<T: Driver> Device<T> {
     /// that happens before [`Driver::Data`] is dropped, so files below it may refer to the data.
     /// Callers must create their files while holding an [`enter`](Device::enter) guard (which
     /// keeps the unplug from removing the directory concurrently) or before registering.
-    // Not used yet: for `kernel::debugfs`, which is being written separately.
-    #[allow(dead_code)]
     pub(crate) fn debugfs_root_dentry(&self) -> *mut bindings::dentry {
         // SAFETY: `debugfs_root` is written at allocation and at unregistration/release only;
         // see the contract.

@@ -11,7 +11,7 @@
 //! C header: [`include/drm/drm_drv.h`](srctree/include/drm/drm_drv.h)
 
 use crate::{
-    bindings, device,
+    bindings, debugfs, device,
     drm::{self, file::DriverFile, gem::DriverObject, ioctl},
     error::{to_result, Result},
     ffi::{c_char, c_int},
@@ -333,11 +333,17 @@ impl<T: Driver> Vtable<T> {
 /// `ENODEV`), so the driver may then release the hardware. Files that are still open keep the
 /// [`drm::Device`] and its [`Driver::Data`] alive until they are closed.
 ///
+/// A registration may carry debugfs content of type `D` (see [`Registration::new_with_debugfs`]),
+/// which is dropped before the device is unplugged: the DRM core removes the device's debugfs
+/// directory, with anything left in it, when the device is unregistered.
+///
 /// # Invariants
 ///
 /// `dev` was registered with `drm_dev_register()` by [`Registration::new`] and is unplugged only
-/// when `self` is dropped.
-pub struct Registration<T: Driver> {
+/// when `self` is dropped. `debugfs` (and `debugfs_dir`) live in `dev`'s debugfs directory.
+pub struct Registration<T: Driver, D: Send + Sync = ()> {
+    debugfs: Option<D>,
+    debugfs_dir: Option<debugfs::Dir>,
     dev: ARef<drm::Device<T>>,
 }
 
@@ -350,8 +356,48 @@ impl<T: Driver> Registration<T> {
         let dev = drm::Device::<T>::new(parent, data)?;
         // SAFETY: `dev` is a valid DRM device that was never registered.
         to_result(unsafe { bindings::drm_dev_register(dev.as_raw(), 0) })?;
-        // INVARIANT: Just registered.
-        Ok(Self { dev })
+        // INVARIANT: Just registered; no debugfs content.
+        Ok(Self {
+            debugfs: None,
+            debugfs_dir: None,
+            dev,
+        })
+    }
+}
+
+impl<T: Driver, D: Send + Sync> Registration<T, D> {
+    /// Like [`Registration::new`], and then `debugfs` makes debugfs content in the device's
+    /// debugfs directory (`/sys/kernel/debug/dri/<minor>/`, for every minor of the device): the
+    /// files, directories or [`debugfs::Scope`]s it returns as `D` are kept by the registration
+    /// and dropped before the device is unplugged.
+    ///
+    /// If debugfs is not available the directory is inert, and so is what is made in it.
+    pub fn new_with_debugfs(
+        parent: &device::Device,
+        data: impl PinInit<T::Data, Error>,
+        debugfs: impl FnOnce(&debugfs::Dir, &drm::Device<T>) -> Result<D>,
+    ) -> Result<Self> {
+        let dev = drm::Device::<T>::new(parent, data)?;
+        // SAFETY: `dev` is a valid DRM device that was never registered.
+        to_result(unsafe { bindings::drm_dev_register(dev.as_raw(), 0) })?;
+        // SAFETY: The device's debugfs directory lives until the device is unregistered, which
+        // happens in `drop` after `debugfs` and `dir` (and everything made in it) are dropped.
+        let dir = unsafe { debugfs::Dir::borrow_c_dir(dev.debugfs_root_dentry()) };
+        let made = match debugfs(&dir, &dev) {
+            Ok(made) => made,
+            Err(e) => {
+                drop(dir);
+                // SAFETY: Registered above, unplugged once.
+                unsafe { bindings::drm_dev_unplug(dev.as_raw()) };
+                return Err(e);
+            }
+        };
+        // INVARIANT: Registered above; the debugfs content lives in its directory.
+        Ok(Self {
+            debugfs: Some(made),
+            debugfs_dir: Some(dir),
+            dev,
+        })
     }
 
     /// The registered device.
@@ -360,8 +406,11 @@ impl<T: Driver> Registration<T> {
     }
 }
 
-impl<T: Driver> Drop for Registration<T> {
+impl<T: Driver, D: Send + Sync> Drop for Registration<T, D> {
     fn drop(&mut self) {
+        // Remove our debugfs content while the device's directory still exists.
+        drop(self.debugfs.take());
+        drop(self.debugfs_dir.take());
         // SAFETY: By the type invariant the device is registered and not yet unplugged.
         unsafe { bindings::drm_dev_unplug(self.dev.as_raw()) };
     }
