@@ -1,21 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Placeholder for the novax driver while its abstractions are written.
+//! novax: the DRM driver for NVIDIA GSP GPUs.
+//!
+//! An auxiliary driver: it binds to the `novax_core.drm.<n>` device that the novax core PCI
+//! driver creates, takes a handle on the core's GSP through the interface the device carries
+//! (`iface.rs`, shared with the core driver), and registers a DRM render device with GEM objects
+//! on shmem, the novax ioctls and debugfs files.
+//!
+//! Unbind (of this driver, or of the core driver, which removes the auxiliary device) unplugs
+//! the DRM device first: new opens fail, ioctls on open files get `ENODEV`, and once no ioctl is
+//! running any more the GSP handle is released, so nothing reaches the core driver after it.
 
-use kernel::prelude::*;
+mod debugfs;
+mod drv;
+mod file;
+mod gem;
+#[path = "../../novax-core/iface.rs"]
+mod iface;
 
-module! {
-    type: Placeholder,
+use iface::{CoreIface, AUX_MODNAME, AUX_NAME};
+use kernel::{auxiliary, debugfs::Scope, driver::Bound, drm, prelude::*};
+
+kernel::module_auxiliary_driver! {
+    type: NovaxAux,
     name: "novax",
     author: "The novax authors",
-    description: "novax placeholder",
+    description: "novax: DRM driver for NVIDIA GSP GPUs",
     license: "GPL",
 }
 
-struct Placeholder;
+static ID_TABLE: auxiliary::IdTable<(), 1> =
+    auxiliary::IdTable::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
 
-impl kernel::Module for Placeholder {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        Ok(Placeholder)
+/// The driver's per-device data. Fields drop in order: the DRM device is unplugged (after its
+/// debugfs files are removed), then the GSP handle is released.
+#[pin_data]
+struct NovaxAux {
+    reg: drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>,
+    _release: drv::ReleaseCore,
+}
+
+impl auxiliary::Driver for NovaxAux {
+    type IdInfo = ();
+    const ID_TABLE: auxiliary::IdTableRef<()> = ID_TABLE.as_ref();
+
+    fn probe(adev: &auxiliary::Device<Bound>, _info: &'static ()) -> impl PinInit<Self, Error> {
+        let reg = probe(adev);
+        try_pin_init!(Self {
+            _release: drv::ReleaseCore::new(reg.as_ref().map_err(|e| *e)?.device()),
+            reg: reg?,
+        })
     }
+}
+
+fn probe(
+    adev: &auxiliary::Device<Bound>,
+) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
+    let iface: &CoreIface = adev.shared_data()?;
+    let info = iface.info;
+    let reg = drm::Registration::new_with_debugfs(
+        adev.as_ref(),
+        drv::DeviceData::new(iface.acquire(), info),
+        |dir, _dev| KBox::pin_init(debugfs::scope(dir, iface.acquire(), info), GFP_KERNEL),
+    )?;
+    pr_info!(
+        "{} {} rev {:02x} on {}.{}.{}: DRM render node ready\n",
+        iface::name_str(&info.chip_name),
+        iface::name_str(&info.arch_name),
+        info.revision,
+        AUX_MODNAME.to_str().unwrap_or("?"),
+        AUX_NAME.to_str().unwrap_or("?"),
+        adev.id()
+    );
+    Ok(reg)
 }

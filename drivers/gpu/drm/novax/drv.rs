@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The DRM driver: device data, the driver description and the ioctls.
+
+use crate::{
+    file::NovaxFile,
+    gem::{NovaxObject, Object},
+    iface::{CoreHandle, GpuInfo},
+};
+use kernel::{
+    c_str,
+    drm::{self, ioctl},
+    new_mutex,
+    prelude::*,
+    sync::Mutex,
+    types::ARef,
+    uapi,
+};
+
+/// The DRM driver type.
+pub(crate) struct NovaxDrm;
+
+/// Per-device data, alive as long as the DRM device (open files keep it).
+#[pin_data]
+pub(crate) struct DeviceData {
+    /// The GPU's static information.
+    pub(crate) info: GpuInfo,
+    /// The GSP, until the device is unplugged.
+    #[pin]
+    core: Mutex<Option<CoreHandle>>,
+}
+
+impl DeviceData {
+    pub(crate) fn new(core: CoreHandle, info: GpuInfo) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            info,
+            core <- new_mutex!(Some(core), "novax::DeviceData::core"),
+        })
+    }
+
+    /// A handle on the GSP, or `ENODEV` once the device is gone.
+    pub(crate) fn core(&self) -> Result<CoreHandle> {
+        self.core.lock().as_ref().cloned().ok_or(ENODEV)
+    }
+}
+
+/// Releases the GSP handle of a device when dropped: after the device is unplugged, so that no
+/// ioctl can still use it.
+pub(crate) struct ReleaseCore(ARef<drm::Device<NovaxDrm>>);
+
+impl ReleaseCore {
+    pub(crate) fn new(dev: &ARef<drm::Device<NovaxDrm>>) -> Self {
+        Self(dev.clone())
+    }
+}
+
+impl Drop for ReleaseCore {
+    fn drop(&mut self) {
+        let core = self.0.data().core.lock().take();
+        drop(core);
+    }
+}
+
+type File = drm::File<NovaxFile>;
+
+fn getparam(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_getparam, _f: &File) -> Result {
+    let info = &dev.data().info;
+    let param = u32::try_from(args.param).map_err(|_| EINVAL)?;
+    args.value = match param {
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_CHIPSET => info.chipset.into(),
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_ARCHITECTURE => info.architecture.into(),
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_REVISION => info.revision.into(),
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_VRAM_BAR_SIZE => info.vram_bar_size,
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_VRAM_SIZE => info.vram_size,
+        uapi::drm_novax_getparam_param_NOVAX_GETPARAM_GSP_FW_VERSION => info.fw_version,
+        _ => return Err(EINVAL),
+    };
+    Ok(())
+}
+
+fn gem_create(
+    dev: &drm::Device<NovaxDrm>,
+    args: &mut uapi::drm_novax_gem_create,
+    file: &File,
+) -> Result {
+    if args.flags != 0 || args.size == 0 || args.size > u64::from(uapi::NOVAX_GEM_MAX_SIZE) {
+        return Err(EINVAL);
+    }
+    let bo = Object::new(dev, usize::try_from(args.size)?)?;
+    args.handle = bo.create_handle(file)?;
+    args.size = u64::try_from(bo.size())?;
+    Ok(())
+}
+
+fn gem_info(_dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gem_info, file: &File) -> Result {
+    if args.pad != 0 {
+        return Err(EINVAL);
+    }
+    let bo = Object::lookup_handle(file, args.handle)?;
+    args.size = u64::try_from(bo.size())?;
+    args.mmap_offset = bo.create_mmap_offset()?;
+    Ok(())
+}
+
+fn gsp_echo(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gsp_echo, _f: &File) -> Result {
+    let core = dev.data().core()?;
+    let cookie = args.cookie.to_le_bytes();
+    args.latency_ns = core.echo(&cookie)?;
+    Ok(())
+}
+
+#[vtable]
+impl drm::Driver for NovaxDrm {
+    type Data = DeviceData;
+    type File = NovaxFile;
+    type Object = NovaxObject;
+
+    const INFO: drm::DriverInfo = drm::DriverInfo {
+        major: 0,
+        minor: 1,
+        patchlevel: 0,
+        name: c_str!("novax"),
+        desc: c_str!("novax: NVIDIA GSP GPUs (Rust)"),
+        date: c_str!("20261123"),
+    };
+    const MODULE: &'static ThisModule = &crate::THIS_MODULE;
+
+    kernel::declare_drm_ioctls! {
+        (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
+        (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_create),
+        (NOVAX_GEM_INFO, drm_novax_gem_info, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_info),
+        (NOVAX_GSP_ECHO, drm_novax_gsp_echo, ioctl::AUTH | ioctl::RENDER_ALLOW, gsp_echo),
+    }
+}
