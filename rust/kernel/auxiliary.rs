@@ -39,7 +39,10 @@ impl DeviceId {
     pub const fn new(modname: &'static [u8], name: &'static [u8]) -> Self {
         let m = modname;
         let n = name;
-        assert!(m.len() + 1 + n.len() < NAME_SIZE, "auxiliary ID name too long");
+        assert!(
+            m.len() + 1 + n.len() < NAME_SIZE,
+            "auxiliary ID name too long"
+        );
         // The `as` casts below reinterpret ASCII bytes as `c_char` in a `const fn`, where
         // `From` is not available.
         let mut raw = [0 as c_char; NAME_SIZE];
@@ -302,7 +305,10 @@ pub struct Registration<D: ForeignOwnable> {
 unsafe extern "C" fn release(dev: *mut bindings::device) {
     // SAFETY: `dev` is embedded in the `auxiliary_device` at the start of an `AuxWithData`
     // allocated by `Registration::new` with `KBox`; this is its last reference.
-    let aux = unsafe { dev.cast::<u8>().sub(core::mem::offset_of!(bindings::auxiliary_device, dev)) };
+    let aux = unsafe {
+        dev.cast::<u8>()
+            .sub(core::mem::offset_of!(bindings::auxiliary_device, dev))
+    };
     // SAFETY: As above.
     drop(unsafe { KBox::from_raw(aux.cast::<AuxWithData>()) });
 }
@@ -351,7 +357,10 @@ impl<D: ForeignOwnable> Registration<D> {
         unsafe { (*aux).data = data.into_foreign() };
         // SAFETY: Initialised above.
         let ret = unsafe {
-            bindings::__auxiliary_device_add(core::ptr::addr_of_mut!((*aux).adev), modname.as_char_ptr())
+            bindings::__auxiliary_device_add(
+                core::ptr::addr_of_mut!((*aux).adev),
+                modname.as_char_ptr(),
+            )
         };
         if let Err(e) = to_result(ret) {
             // SAFETY: Stored above; the device was never added, so no driver saw it.

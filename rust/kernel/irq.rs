@@ -119,7 +119,9 @@ impl<T: Handler + 'static> Registration<T> {
 #[pinned_drop]
 impl<T: Handler + 'static> PinnedDrop for Registration<T> {
     fn drop(self: Pin<&mut Self>) {
-        let dev_id = core::ptr::from_ref::<Self>(&self).cast_mut().cast::<c_void>();
+        let dev_id = core::ptr::from_ref::<Self>(&self)
+            .cast_mut()
+            .cast::<c_void>();
         // SAFETY: By the type invariant the line is requested with this `dev_id`. `free_irq`
         // waits for a running handler, so none runs once it returns.
         unsafe { bindings::free_irq(self.irq, dev_id) };

@@ -172,7 +172,10 @@ impl<T: Poller> PinnedDrop for IrqPoll<T> {
 /// # Safety
 ///
 /// `iop` must be the `iop` field of a live [`IrqPoll<T>`].
-unsafe extern "C" fn poll_callback<T: Poller>(iop: *mut bindings::irq_poll, budget: c_int) -> c_int {
+unsafe extern "C" fn poll_callback<T: Poller>(
+    iop: *mut bindings::irq_poll,
+    budget: c_int,
+) -> c_int {
     // SAFETY: `iop` is the first field of a live, pinned `IrqPoll<T>` (`Opaque` is transparent
     // and `IrqPoll` is `repr(Rust)`: compute the container from the field offset).
     let this = unsafe {
@@ -263,12 +266,18 @@ mod tests {
     impl Poller for WithoutPoll {}
 
     fn callback_chosen(test: &Test) {
-        test.expect(WithPoll::HAS_POLL, c_str!("HAS_POLL set for an implementer of poll"));
+        test.expect(
+            WithPoll::HAS_POLL,
+            c_str!("HAS_POLL set for an implementer of poll"),
+        );
         test.expect(
             PollerVtable::<WithPoll>::POLL.is_some(),
             c_str!("non-NULL C callback for an implementer of poll"),
         );
-        test.expect(!WithoutPoll::HAS_POLL, c_str!("HAS_POLL clear without poll"));
+        test.expect(
+            !WithoutPoll::HAS_POLL,
+            c_str!("HAS_POLL clear without poll"),
+        );
         test.expect(
             PollerVtable::<WithoutPoll>::POLL.is_none(),
             c_str!("NULL C callback without poll"),

@@ -167,7 +167,9 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
             (*pdrv).id_table = T::ID_TABLE.as_ptr();
         }
         // SAFETY: `pdrv` is filled in and stays pinned until `unregister` (caller guarantee).
-        to_result(unsafe { bindings::__pci_register_driver(pdrv, module.as_ptr(), name.as_char_ptr()) })
+        to_result(unsafe {
+            bindings::__pci_register_driver(pdrv, module.as_ptr(), name.as_char_ptr())
+        })
     }
 
     unsafe fn unregister(reg: &Opaque<Self::RegType>) {
@@ -370,7 +372,8 @@ impl IrqTypes {
     /// MSI-X.
     pub const MSIX: Self = Self(bindings::PCI_IRQ_MSIX);
     /// Any of them, MSI-X preferred.
-    pub const ALL: Self = Self(bindings::PCI_IRQ_INTX | bindings::PCI_IRQ_MSI | bindings::PCI_IRQ_MSIX);
+    pub const ALL: Self =
+        Self(bindings::PCI_IRQ_INTX | bindings::PCI_IRQ_MSI | bindings::PCI_IRQ_MSIX);
 }
 
 /// Allocated interrupt vectors of a device: freed on drop.
@@ -484,7 +487,10 @@ mod tests {
     use crate::{c_str, kunit_suite::Test};
 
     static TABLE: IdTable<u32, 2> = IdTable::new(
-        [DeviceId::from_id(0x10de, 0x2684), DeviceId::from_class(0x10de, 0x03_0000, 0xff_0000)],
+        [
+            DeviceId::from_id(0x10de, 0x2684),
+            DeviceId::from_class(0x10de, 0x03_0000, 0xff_0000),
+        ],
         [7, 9],
     );
 
@@ -492,9 +498,17 @@ mod tests {
         let t = TABLE.as_ref();
         test.expect_eq(t.ids.len(), 2, c_str!("two entries"));
         test.expect_eq(t.ids[0].device, 0x2684, c_str!("device id"));
-        test.expect_eq(t.ids[1].device, ANY_ID, c_str!("class entry matches any device"));
+        test.expect_eq(
+            t.ids[1].device,
+            ANY_ID,
+            c_str!("class entry matches any device"),
+        );
         test.expect_eq(t.ids[1].class_mask, 0xff_0000, c_str!("class mask"));
-        test.expect_eq(t.info(&t.ids[1]).copied(), Some(9), c_str!("info by driver_data"));
+        test.expect_eq(
+            t.info(&t.ids[1]).copied(),
+            Some(9),
+            c_str!("info by driver_data"),
+        );
         test.expect_eq(TABLE.sentinel.vendor, 0, c_str!("zeroed sentinel"));
         // SAFETY: The sentinel directly follows the entries (`repr(C)`, same type).
         let after = unsafe { &*t.as_ptr().add(2) };

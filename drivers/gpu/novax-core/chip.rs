@@ -150,27 +150,26 @@ impl Spec {
         }
         // Newer parts identify through BOOT_42; older ones leave it zero.
         let boot42 = NV_PMC_BOOT_42::read(io);
-        let (raw, arch0, arch1, implementation, major, minor) = if boot42.raw() != 0
-            && boot42.raw() != u32::MAX
-        {
-            (
-                boot42.raw(),
-                boot42.architecture_0(),
-                boot42.architecture_1(),
-                boot42.implementation(),
-                boot42.major_revision(),
-                boot42.minor_revision(),
-            )
-        } else {
-            (
-                boot0.raw(),
-                boot0.architecture_0(),
-                boot0.architecture_1(),
-                boot0.implementation(),
-                boot0.major_revision(),
-                boot0.minor_revision(),
-            )
-        };
+        let (raw, arch0, arch1, implementation, major, minor) =
+            if boot42.raw() != 0 && boot42.raw() != u32::MAX {
+                (
+                    boot42.raw(),
+                    boot42.architecture_0(),
+                    boot42.architecture_1(),
+                    boot42.implementation(),
+                    boot42.major_revision(),
+                    boot42.minor_revision(),
+                )
+            } else {
+                (
+                    boot0.raw(),
+                    boot0.architecture_0(),
+                    boot0.architecture_1(),
+                    boot0.implementation(),
+                    boot0.major_revision(),
+                    boot0.minor_revision(),
+                )
+            };
         let architecture = arch0 | (arch1 << 5);
         let chipset = (architecture << 4) | implementation;
         if architecture < 0x16 {
@@ -179,8 +178,10 @@ impl Spec {
                 chipset,
             });
         }
-        let chipset_enum =
-            Chipset::from_code(chipset).ok_or(Refusal::Unknown { architecture, chipset })?;
+        let chipset_enum = Chipset::from_code(chipset).ok_or(Refusal::Unknown {
+            architecture,
+            chipset,
+        })?;
         Ok(Self {
             chipset: chipset_enum,
             revision: Revision { major, minor },

@@ -133,8 +133,14 @@ impl Inner {
         let spec = identify(&bar)?;
         let shm_base = usize::try_from(EMU_GSP_SHM_OFFSET::read(&bar).raw())?;
         let shm_size = usize::try_from(EMU_GSP_SHM_SIZE::read(&bar).raw())?;
-        if shm_size < msg::SHM_MIN_SIZE || !matches!(shm_base.checked_add(shm_size), Some(e) if e <= BAR_SIZE) {
-            pr_err!("GSP shared memory {:#x}+{:#x} does not fit the BAR\n", shm_base, shm_size);
+        if shm_size < msg::SHM_MIN_SIZE
+            || !matches!(shm_base.checked_add(shm_size), Some(e) if e <= BAR_SIZE)
+        {
+            pr_err!(
+                "GSP shared memory {:#x}+{:#x} does not fit the BAR\n",
+                shm_base,
+                shm_size
+            );
             return Err(EINVAL);
         }
         let peer = EMU_PEER_ID::read(&bar).raw() & 0xffff;
@@ -144,10 +150,7 @@ impl Inner {
         let vectors = pdev.alloc_irq_vectors(1, 2, IrqTypes::MSIX)?;
         let irq_nr = vectors.irq(0)?;
         let poll = Arc::pin_init(
-            IrqPoll::new(
-                gsp.budget(),
-                irq::GspPoller { gsp: gsp.clone() },
-            ),
+            IrqPoll::new(gsp.budget(), irq::GspPoller { gsp: gsp.clone() }),
             GFP_KERNEL,
         )?;
         let irq = KBox::pin_init(
@@ -256,12 +259,20 @@ fn static_info(gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
     let mut reply = KVec::from_elem(0u8, 128, GFP_KERNEL)?;
     let (result, len) = gsp.rpc(msg::function::EMU_STATIC_INFO, &[], &mut reply)?;
     if result != 0 || len < 128 {
-        pr_err!("static info RPC failed: result {:#x}, {} bytes\n", result, len);
+        pr_err!(
+            "static info RPC failed: result {:#x}, {} bytes\n",
+            result,
+            len
+        );
         return Err(EIO);
     }
     let boot0 = msg::get_u32(&reply, 0);
     if boot0 != spec.boot {
-        pr_warn!("static info reports BOOT_0 {:#x}, the register says {:#x}\n", boot0, spec.boot);
+        pr_warn!(
+            "static info reports BOOT_0 {:#x}, the register says {:#x}\n",
+            boot0,
+            spec.boot
+        );
     }
     let fw = msg::get_u64(&reply, 32);
     let name = &reply[40..104];

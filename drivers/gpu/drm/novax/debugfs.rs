@@ -70,13 +70,29 @@ pub(crate) struct FwVersion(pub(crate) u64);
 
 impl fmt::Display for FwVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.0 >> 32, (self.0 >> 16) & 0xffff, self.0 & 0xffff)
+        write!(
+            f,
+            "{}.{}.{}",
+            self.0 >> 32,
+            (self.0 >> 16) & 0xffff,
+            self.0 & 0xffff
+        )
     }
 }
 
 fn show_chip(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    writeln!(f, "chipset: {} ({:#x})", name_str(&d.info.chip_name), d.info.chipset)?;
-    writeln!(f, "architecture: {} ({:#x})", name_str(&d.info.arch_name), d.info.architecture)?;
+    writeln!(
+        f,
+        "chipset: {} ({:#x})",
+        name_str(&d.info.chip_name),
+        d.info.chipset
+    )?;
+    writeln!(
+        f,
+        "architecture: {} ({:#x})",
+        name_str(&d.info.arch_name),
+        d.info.architecture
+    )?;
     writeln!(f, "revision: {:02x}", d.info.revision)
 }
 
@@ -208,7 +224,9 @@ pub(crate) fn echo_pattern(cookie: u64, buf: &mut [u8]) {
         let word = if i == 0 {
             cookie
         } else {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             x
         };
         let bytes = word.to_le_bytes();
@@ -244,4 +262,3 @@ fn store_echo(d: &DebugfsData, s: &str) -> Result {
         }
     }
 }
-

@@ -92,7 +92,11 @@ fn gem_create(
     Ok(())
 }
 
-fn gem_info(_dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gem_info, file: &File) -> Result {
+fn gem_info(
+    _dev: &drm::Device<NovaxDrm>,
+    args: &mut uapi::drm_novax_gem_info,
+    file: &File,
+) -> Result {
     if args.pad != 0 {
         return Err(EINVAL);
     }

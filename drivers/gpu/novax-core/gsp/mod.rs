@@ -198,7 +198,8 @@ impl Gsp {
     fn ring_doorbell(&self, wptr: u32) {
         NV_PGSP_QUEUE_HEAD::from_raw(wptr).write(&self.bar);
         // On the emulated GPU, NV_PGSP_QUEUE_HEAD is shared memory: also signal the GPU peer.
-        self.doorbell.write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
+        self.doorbell
+            .write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
     }
 
     /// Starts the GSP: enables the interrupt and boots it.
@@ -221,7 +222,9 @@ impl Gsp {
                 return Err(ETIMEDOUT);
             }
             let left = u32::try_from(left.min(100)).unwrap_or(100);
-            let _ = self.rpc_done.wait_interruptible_timeout(&mut guard, msecs_to_jiffies(left));
+            let _ = self
+                .rpc_done
+                .wait_interruptible_timeout(&mut guard, msecs_to_jiffies(left));
         }
         Ok(())
     }
@@ -296,8 +299,9 @@ impl Gsp {
                     break Err(ETIMEDOUT);
                 }
                 let left = u32::try_from(left).unwrap_or(u32::MAX);
-                if let CondVarTimeoutResult::Signal { .. } =
-                    self.rpc_done.wait_interruptible_timeout(&mut slots, msecs_to_jiffies(left))
+                if let CondVarTimeoutResult::Signal { .. } = self
+                    .rpc_done
+                    .wait_interruptible_timeout(&mut slots, msecs_to_jiffies(left))
                 {
                     break Err(EINTR);
                 }
@@ -344,7 +348,9 @@ impl Gsp {
             drop(cmdq);
             {
                 let mut g = self.slots.lock();
-                let _ = self.rpc_done.wait_interruptible_timeout(&mut g, msecs_to_jiffies(1));
+                let _ = self
+                    .rpc_done
+                    .wait_interruptible_timeout(&mut g, msecs_to_jiffies(1));
             }
             cmdq = self.cmdq.lock();
         }
@@ -471,7 +477,14 @@ impl Gsp {
         }
     }
 
-    fn dispatch(&self, function: u32, result: u32, sequence: u32, payload: &[u8], next_tick: &mut u64) {
+    fn dispatch(
+        &self,
+        function: u32,
+        result: u32,
+        sequence: u32,
+        payload: &[u8],
+        next_tick: &mut u64,
+    ) {
         match function {
             function::GSP_INIT_DONE => {
                 inc(&self.stats.events);

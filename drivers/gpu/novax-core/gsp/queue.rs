@@ -36,7 +36,8 @@ impl<const SIZE: usize> Shm<'_, SIZE> {
         let pages = msg::SHM_MIN_SIZE / GSP_PAGE_SIZE;
         for i in 0..pages {
             let addr = shm_addr + u64::try_from(i * GSP_PAGE_SIZE)?;
-            self.io.try_write64(addr, self.base + msg::PTE_OFF + i * 8)?;
+            self.io
+                .try_write64(addr, self.base + msg::PTE_OFF + i * 8)?;
         }
         let q = msg::CMDQ_OFF;
         self.w32(q + msg::tx::VERSION, 0)?;
@@ -90,7 +91,8 @@ impl<const SIZE: usize> Shm<'_, SIZE> {
             Ok(())
         })?;
         for &(off, start, end) in &chunks[..n] {
-            self.io.try_copy_from(self.base + off, &mut buf[start..end])?;
+            self.io
+                .try_copy_from(self.base + off, &mut buf[start..end])?;
         }
         Ok(())
     }
@@ -146,15 +148,19 @@ pub(crate) fn receive<'b, const SIZE: usize>(
         return Ok(None);
     }
     let mut first = [0u8; ELEM_HDR_SIZE];
-    shm.read_elems(rptr, &mut first).map_err(|_| (Reject::ElemCount, wptr))?;
+    shm.read_elems(rptr, &mut first)
+        .map_err(|_| (Reject::ElemCount, wptr))?;
     let elems = msg::elem_count(&first, available).map_err(|r| (r, wptr))?;
     let next = (rptr + elems) % MSG_COUNT;
-    let span = usize::try_from(elems).unwrap_or(usize::MAX).saturating_mul(GSP_PAGE_SIZE);
+    let span = usize::try_from(elems)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(GSP_PAGE_SIZE);
     if span > buf.len() {
         // Bigger than anything we accept: skip it.
         return Err((Reject::Length, next));
     }
-    shm.read_elems(rptr, &mut buf[..span]).map_err(|_| (Reject::Length, next))?;
+    shm.read_elems(rptr, &mut buf[..span])
+        .map_err(|_| (Reject::Length, next))?;
     match msg::decode(&buf[..span], elems) {
         Ok(m) => Ok(Some((elems, m))),
         Err(r) => Err((r, next)),
