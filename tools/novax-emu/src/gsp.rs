@@ -254,8 +254,21 @@ impl<M: Mem> Gsp<M> {
             self.generate_events(now);
             self.process_commands();
             self.flush(now);
+            self.retrigger_irq();
         }
         self.stats.store(&mut self.mem);
+    }
+
+    /// The GSP interrupt is level-triggered: while messages the guest has not read remain and the
+    /// interrupt is enabled and not pending, it is raised again (as when a driver unmasks with
+    /// work left and rings the doorbell to have the GPU look).
+    fn retrigger_irq(&mut self) {
+        let enabled = self.mem.load_u32(EMU_INTR_ENABLE) & INTR_GSP != 0;
+        let pending = self.mem.load_u32(EMU_INTR_STATUS) & INTR_GSP != 0;
+        let guest_rptr = queue::rx_read_ptr(&self.mem, CMDQ);
+        if enabled && !pending && guest_rptr != self.msgq_wptr && self.excursion_until.is_none() {
+            self.raise_irq();
+        }
     }
 
     fn store_identity(&mut self) {

@@ -400,10 +400,16 @@ impl Gsp {
             return done;
         }
         self.unmask();
-        // A message posted while we were masked raised no interrupt: look again.
         if self.pending() {
-            EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
-            ctx.reschedule();
+            if single {
+                // One interrupt per message: the interrupt is level-triggered, so with work
+                // left it fires again once unmasked; ring the doorbell so the GPU looks now.
+                self.doorbell.write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
+            } else {
+                // A message posted while we were masked raised no interrupt: poll again.
+                EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
+                ctx.reschedule();
+            }
         }
         done
     }
