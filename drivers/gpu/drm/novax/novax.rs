@@ -58,8 +58,11 @@ fn probe(
 ) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
     let iface: &CoreIface = adev.shared_data()?;
     let info = iface.info;
+    // The DRM device's parent is the GPU (the auxiliary device's parent), not the auxiliary
+    // device: userspace (libdrm's drmGetDevice, hence drm_info and Mesa) identifies DRM devices
+    // by their bus and knows PCI, not the auxiliary bus.
     let reg = drm::Registration::new_with_debugfs(
-        adev.as_ref(),
+        adev.parent(),
         drv::DeviceData::new(iface.acquire(), info),
         |dir, _dev| KBox::pin_init(debugfs::scope(dir, iface.acquire(), info), GFP_KERNEL),
     )?;
