@@ -675,3 +675,29 @@ fn guest_garbage_never_panics() {
         g.tick(MS);
     }
 }
+
+#[test]
+fn interrupt_is_level_triggered() {
+    let mut g = Guest::new();
+    g.boot(false);
+    // INIT_DONE is queued but the interrupt is off: nothing.
+    g.tick(Duration::from_millis(1));
+    assert!(!g.gsp.take_irq());
+    // Unmasking with an unread message raises it.
+    g.mem().store_u32(EMU_INTR_ENABLE, 1);
+    g.tick(Duration::from_millis(1));
+    assert!(g.gsp.take_irq());
+    assert_eq!(g.r32(EMU_INTR_STATUS), 1);
+    // While it is pending (not acknowledged), no new one.
+    g.tick(Duration::from_millis(1));
+    assert!(!g.gsp.take_irq());
+    // Acknowledged with the message still unread: raised again.
+    g.mem().store_u32(EMU_INTR_STATUS, 0);
+    g.tick(Duration::from_millis(1));
+    assert!(g.gsp.take_irq());
+    // Acknowledged and read: quiet.
+    g.mem().store_u32(EMU_INTR_STATUS, 0);
+    assert_eq!(g.messages().len(), 1);
+    g.tick(Duration::from_millis(1));
+    assert!(!g.gsp.take_irq());
+}
