@@ -404,7 +404,8 @@ impl Gsp {
             if single {
                 // One interrupt per message: the interrupt is level-triggered, so with work
                 // left it fires again once unmasked; ring the doorbell so the GPU looks now.
-                self.doorbell.write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
+                self.doorbell
+                    .write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
             } else {
                 // A message posted while we were masked raised no interrupt: poll again.
                 EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
