@@ -337,6 +337,11 @@ impl<T: Driver> Vtable<T> {
 /// which is dropped before the device is unplugged: the DRM core removes the device's debugfs
 /// directory, with anything left in it, when the device is unregistered.
 ///
+/// The drop waits for every [`Device::enter`](drm::Device::enter) section to end, so it must not
+/// happen inside one, nor in a driver ioctl handler (which runs inside one): it would wait for
+/// itself. Dropping it from the driver's unbind path, a work item or a file's `postclose` (the
+/// drop of [`DriverFile`] data) is fine.
+///
 /// # Invariants
 ///
 /// `dev` was registered with `drm_dev_register()` by [`Registration::new`] and is unplugged only
