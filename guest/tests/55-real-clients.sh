@@ -30,14 +30,28 @@ else
 fi
 
 if command -v drm_info > /dev/null; then
+    # drm_info enumerates every DRM device (libdrm's drmGetDevices2) and prints the KMS state of
+    # each primary node; novax's primary node has an empty mode configuration (drm/kms.rs).
     card=$(ls -d /sys/class/drm/renderD${node##*renderD}/device/drm/card* 2>/dev/null | head -1)
-    drm_info /dev/dri/${card##*/} > /tmp/drm_info.log 2>&1
-    if grep -q 'novax' /tmp/drm_info.log; then
-        pass clients.drm_info "names the novax driver"
+    card=${card##*/}
+    drm_info > /tmp/drm_info.log 2>&1
+    sed -n "/^Node: \/dev\/dri\/$card\$/,/^Node: /p" /tmp/drm_info.log > /tmp/drm_info.novax
+    if [ -z "$card" ]; then
+        fail clients.drm_info "no primary node next to $node"
+    elif grep -q '^├───Driver: novax (novax: NVIDIA GSP GPUs (Rust)) version 0\.1\.0' /tmp/drm_info.novax &&
+        grep -q 'Device: PCI 1af4:1110' /tmp/drm_info.novax &&
+        grep -q 'Available nodes: primary, render' /tmp/drm_info.novax; then
+        pass clients.drm_info "lists /dev/dri/$card: driver novax 0.1.0, PCI 1af4:1110, primary and render nodes"
     else
-        # drm_info 2.4.0 (Debian 12) gives up on any node whose KMS resources it cannot read,
-        # and novax, like vgem, is a render-only driver without KMS.
-        skip clients.drm_info "drm_info 2.4.0 needs KMS: $(head -1 /tmp/drm_info.log)"
+        fail clients.drm_info "novax not listed by drm_info"
+        cat /tmp/drm_info.log
+    fi
+    # The JSON output of the same, for the novax node alone.
+    if drm_info -j /dev/dri/$card > /tmp/drm_info.json 2>&1 &&
+        tr -d ' \n' < /tmp/drm_info.json | grep -q '"driver":{"name":"novax"'; then
+        pass clients.drm_info-json
+    else
+        fail clients.drm_info-json "$(head -c 300 /tmp/drm_info.json)"
     fi
 else
     skip clients.drm_info "drm_info not in the guest"

@@ -23,24 +23,44 @@ static bool is_novax(int fd)
 	return ok;
 }
 
-int __drm_open_novax_render(void)
+/* Opens the first node /dev/dri/<PREFIX><N>, FIRST <= N < LAST, driven by novax, or -1. */
+static int open_novax_node(const char *prefix, int first, int last)
 {
-	/* Render minors are 128..255 (DRM_MINOR_RENDER): try them in order. */
-	for (int minor = 128; minor < 256; minor++) {
+	for (int minor = first; minor < last; minor++) {
 		char path[64];
 		int fd;
 
-		snprintf(path, sizeof(path), "/dev/dri/renderD%d", minor);
+		snprintf(path, sizeof(path), "/dev/dri/%s%d", prefix, minor);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
 		if (is_novax(fd)) {
-			igt_debug("novax render node: %s\n", path);
+			igt_debug("novax node: %s\n", path);
 			return fd;
 		}
 		close(fd);
 	}
 	return -1;
+}
+
+int __drm_open_novax_render(void)
+{
+	/* Render minors are 128..255 (DRM_MINOR_RENDER). */
+	return open_novax_node("renderD", 128, 256);
+}
+
+int __drm_open_novax_primary(void)
+{
+	/* Primary minors are 0..63 (DRM_MINOR_PRIMARY). */
+	return open_novax_node("card", 0, 64);
+}
+
+int drm_open_novax_primary(void)
+{
+	int fd = __drm_open_novax_primary();
+
+	igt_require_f(fd >= 0, "no novax primary node in /dev/dri (driver not loaded or bound?)");
+	return fd;
 }
 
 int drm_open_novax_render(void)

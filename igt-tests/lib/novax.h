@@ -33,6 +33,10 @@
 int __drm_open_novax_render(void);
 /* Same, but skips the test if there is none. */
 int drm_open_novax_render(void);
+/* Opens the first primary node (/dev/dri/cardN) driven by novax, or returns -1. */
+int __drm_open_novax_primary(void);
+/* Same, but skips the test if there is none. */
+int drm_open_novax_primary(void);
 /* The minor number of the DRM node FD (e.g. 128). */
 int novax_render_minor(int fd);
 

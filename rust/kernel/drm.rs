@@ -11,13 +11,15 @@
 //! while open files keep the device and its data alive until they are closed.
 //!
 //! GEM objects are shmem-backed ([`gem::Object`]), with the generic helpers for mmap and PRIME.
+//! Modesetting is limited to an empty mode configuration ([`kms`]).
 //!
 //! C headers: [`include/drm/drm_drv.h`](srctree/include/drm/drm_drv.h),
 //! [`include/drm/drm_device.h`](srctree/include/drm/drm_device.h),
 //! [`include/drm/drm_file.h`](srctree/include/drm/drm_file.h),
 //! [`include/drm/drm_gem.h`](srctree/include/drm/drm_gem.h),
 //! [`include/drm/drm_gem_shmem_helper.h`](srctree/include/drm/drm_gem_shmem_helper.h),
-//! [`include/drm/drm_ioctl.h`](srctree/include/drm/drm_ioctl.h)
+//! [`include/drm/drm_ioctl.h`](srctree/include/drm/drm_ioctl.h),
+//! [`include/drm/drm_mode_config.h`](srctree/include/drm/drm_mode_config.h)
 
 pub mod device;
 pub mod driver;
@@ -25,6 +27,7 @@ pub mod faux;
 pub mod file;
 pub mod gem;
 pub mod ioctl;
+pub mod kms;
 
 #[cfg(CONFIG_KUNIT)]
 mod tests;

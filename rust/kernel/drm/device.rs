@@ -7,7 +7,10 @@
 use crate::{
     alloc::KBox,
     bindings, device,
-    drm::driver::{Driver, Vtable},
+    drm::{
+        driver::{Driver, Features, Vtable},
+        kms,
+    },
     error::{from_err_ptr, Result},
     ffi::c_int,
     init::PinInit,
@@ -61,7 +64,13 @@ impl<T: Driver> Device<T> {
         // INVARIANT: The device was allocated with `Vtable::<T>::DRIVER` and holds the data; the
         // allocation's reference is handed to the `ARef`.
         // SAFETY: `raw` is non-NULL (checked by `from_err_ptr`) and we own its only reference.
-        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(raw.cast::<Self>())) })
+        let dev: ARef<Self> = unsafe { ARef::from_raw(NonNull::new_unchecked(raw.cast::<Self>())) };
+        if T::FEATURES.contains(Features::MODESET) {
+            // SAFETY: The device has `DRIVER_MODESET` (from `T::FEATURES`), was just allocated
+            // and is not registered. On failure, dropping `dev` releases it.
+            unsafe { kms::init(dev.as_raw()) }?;
+        }
+        Ok(dev)
     }
 
     /// The raw `struct drm_device`.

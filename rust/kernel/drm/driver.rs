@@ -59,8 +59,8 @@ pub struct DriverInfo {
 /// DRM driver features (`enum drm_driver_feature`), combined with [`Features::with`].
 ///
 /// `DRIVER_GEM` is always set: the abstractions give every driver GEM objects. Features that
-/// need abstractions this module does not have (modesetting, atomic, compute accelerators) are
-/// not offered.
+/// need abstractions this module does not have (atomic modesetting, compute accelerators) are
+/// not offered, and [`Features::MODESET`] gives a mode configuration without outputs.
 ///
 /// # Examples
 ///
@@ -86,6 +86,9 @@ impl Features {
         Features(bindings::drm_driver_feature_DRIVER_SYNCOBJ_TIMELINE);
     /// The driver uses the GPU VA manager (`DRIVER_GEM_GPUVA`).
     pub const GEM_GPUVA: Features = Features(bindings::drm_driver_feature_DRIVER_GEM_GPUVA);
+    /// The device has a mode configuration (`DRIVER_MODESET`), so its primary node answers the
+    /// KMS ioctls. It has no CRTCs, planes, encoders or connectors: see [`drm::kms`].
+    pub const MODESET: Features = Features(bindings::drm_driver_feature_DRIVER_MODESET);
 
     /// The union of `self` and `other`.
     pub const fn with(self, other: Features) -> Features {

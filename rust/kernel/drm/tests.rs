@@ -4,7 +4,7 @@
 //!
 //! The generated C tables (ioctl descriptors, `drm_driver` hooks, file operations), the lifetime
 //! of a DRM device and its data (with and without registration, across unplug), the unplugged
-//! ioctl path, and the lifetime of GEM objects and their data.
+//! ioctl path, the lifetime of GEM objects and their data, and the empty mode configuration.
 
 use crate::{
     bindings, c_str,
@@ -82,25 +82,32 @@ impl gem::DriverObject for Bo {
     }
 }
 
-struct PlainFile;
+/// Declares empty file and GEM object data types `$file` and `$bo` for the test driver `$drv`.
+macro_rules! empty_file_and_object {
+    ($drv:ty, $file:ident, $bo:ident) => {
+        struct $file;
 
-impl DriverFile for PlainFile {
-    type Driver = Plain;
+        impl DriverFile for $file {
+            type Driver = $drv;
 
-    fn open(_dev: &drm::Device<Plain>) -> Result<Pin<KBox<Self>>> {
-        Ok(KBox::pin(PlainFile, GFP_KERNEL)?)
-    }
+            fn open(_dev: &drm::Device<$drv>) -> Result<Pin<KBox<Self>>> {
+                Ok(KBox::pin($file, GFP_KERNEL)?)
+            }
+        }
+
+        struct $bo;
+
+        impl gem::DriverObject for $bo {
+            type Driver = $drv;
+
+            fn new(_dev: &drm::Device<$drv>, _size: usize) -> impl PinInit<Self, Error> {
+                $bo
+            }
+        }
+    };
 }
 
-struct PlainBo;
-
-impl gem::DriverObject for PlainBo {
-    type Driver = Plain;
-
-    fn new(_dev: &drm::Device<Plain>, _size: usize) -> impl PinInit<Self, Error> {
-        PlainBo
-    }
-}
+empty_file_and_object!(Plain, PlainFile, PlainBo);
 
 fn getparam(
     dev: &drm::Device<Full>,
@@ -518,6 +525,109 @@ fn gem_lifetime(test: &Test) {
     );
 }
 
+/// A driver with [`drm::Features::MODESET`]: an empty mode configuration.
+struct Kms;
+
+empty_file_and_object!(Kms, KmsFile, KmsBo);
+
+#[vtable]
+impl Driver for Kms {
+    type Data = ();
+    type File = KmsFile;
+    type Object = KmsBo;
+
+    const INFO: drm::DriverInfo = drm::DriverInfo {
+        major: 1,
+        minor: 0,
+        patchlevel: 0,
+        name: c_str!("rust_drm_kunit_kms"),
+        desc: c_str!("KUnit test driver with an empty mode configuration"),
+        date: c_str!("20261123"),
+    };
+    const MODULE: &'static ThisModule = &THIS_MODULE;
+    const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::MODESET);
+}
+
+/// `MODESET`: the device gets an empty, registered mode configuration whose `fb_create` refuses,
+/// and a framebuffer size range no request passes; devices without it get none. Registering and
+/// unplugging it (with the managed cleanup at release) must not warn.
+fn mode_config(test: &Test) {
+    let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_kms"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the parent"));
+        return;
+    };
+    test.expect(
+        drm::Features::RENDER.with(drm::Features::MODESET).bits()
+            & bindings::drm_driver_feature_DRIVER_MODESET
+            != 0,
+        c_str!("MODESET bit"),
+    );
+    let reg = match drm::Registration::<Kms>::new(parent.device(), ()) {
+        Ok(reg) => reg,
+        Err(e) => {
+            test.fail(format_args!("Registration::new: {e:?}"));
+            return;
+        }
+    };
+    let dev = reg.device().clone();
+    // SAFETY: The device is valid; its mode configuration was set up before registration and is
+    // only read here.
+    let (funcs, max_w, max_h, no_modifiers, registered) = unsafe {
+        let raw = dev.as_raw();
+        (
+            (*raw).mode_config.funcs,
+            (*raw).mode_config.max_width,
+            (*raw).mode_config.max_height,
+            (*raw).mode_config.fb_modifiers_not_supported,
+            (*raw).registered,
+        )
+    };
+    test.expect(no_modifiers, c_str!("no framebuffer modifiers"));
+    test.expect(registered, c_str!("registered"));
+    test.expect(!funcs.is_null(), c_str!("mode_config.funcs set"));
+    test.expect_eq(
+        (max_w, max_h),
+        (0, 0),
+        c_str!("no framebuffer size allowed"),
+    );
+    let fb_create = if funcs.is_null() {
+        None
+    } else {
+        // SAFETY: `funcs` is non-NULL and points to the static table of `drm::kms`.
+        unsafe { (*funcs).fb_create }
+    };
+    match fb_create {
+        Some(f) => {
+            // SAFETY: The hook ignores its arguments and returns an error pointer.
+            let fb = unsafe { f(dev.as_raw(), null_mut(), core::ptr::null()) };
+            test.expect_eq(
+                crate::error::from_err_ptr(fb).err(),
+                Some(EOPNOTSUPP),
+                c_str!("fb_create: EOPNOTSUPP"),
+            );
+        }
+        None => test.fail(format_args!("fb_create is NULL")),
+    }
+    test.expect(
+        dev.primary_minor_index().is_some() && dev.render_minor_index().is_some(),
+        c_str!("primary and render nodes"),
+    );
+    drop(reg);
+    test.expect(dev.is_unplugged(), c_str!("unplugged"));
+    drop(dev);
+
+    match drm::Device::<Plain>::new(parent.device(), ()) {
+        Ok(p) => {
+            test.expect(
+                // SAFETY: The device is valid and only read.
+                unsafe { (*p.as_raw()).mode_config.funcs.is_null() },
+                c_str!("no mode configuration without MODESET"),
+            );
+        }
+        Err(e) => test.fail(format_args!("plain device: {e:?}")),
+    }
+}
+
 crate::kunit_suite!(
     rust_drm,
     [
@@ -525,6 +635,7 @@ crate::kunit_suite!(
         driver_hooks,
         device_lifetime,
         registration_unplug,
-        gem_lifetime
+        gem_lifetime,
+        mode_config
     ]
 );

@@ -128,6 +128,11 @@ impl drm::Driver for NovaxDrm {
         date: c_str!("20261123"),
     };
     const MODULE: &'static ThisModule = &crate::THIS_MODULE;
+    /// A render node for the clients, and an empty mode configuration on the primary node:
+    /// the GPUs have a display engine, which novax does not drive yet, so KMS clients that
+    /// enumerate display devices (`drm_info`) see the device with no outputs rather than a
+    /// device that refuses KMS.
+    const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::MODESET);
 
     kernel::declare_drm_ioctls! {
         (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
