@@ -32,9 +32,12 @@ __u64 rust_helper_drm_vma_node_offset_addr(struct drm_vma_offset_node *node)
 /*
  * Initialises the shmem object @shmem of @size bytes (page aligned) on @dev, whose memory the
  * caller allocated zeroed and whose base.funcs it has set: what __drm_gem_shmem_create() does
- * between allocating and returning the object. @private selects the variant for imported
- * dma-bufs (no shmem file). On error everything done here is undone and the memory is left to
- * the caller; on success the object holds one reference, released through base.funcs->free.
+ * between allocating and returning the object, except that the fake mmap offset is not created
+ * here but on first use (Object::create_mmap_offset()), so objects that are never CPU-mapped
+ * through the DRM file never take the offset manager's lock. @private selects the variant for
+ * imported dma-bufs (no shmem file). On error everything done here is undone and the memory is
+ * left to the caller; on success the object holds one reference, released through
+ * base.funcs->free.
  */
 int rust_helper_novax_drm_gem_shmem_init(struct drm_device *dev,
 					 struct drm_gem_shmem_object *shmem, size_t size,
@@ -52,12 +55,6 @@ int rust_helper_novax_drm_gem_shmem_init(struct drm_device *dev,
 			drm_gem_private_object_fini(obj);
 			return ret;
 		}
-	}
-
-	ret = drm_gem_create_mmap_offset(obj);
-	if (ret) {
-		drm_gem_object_release(obj);
-		return ret;
 	}
 
 	INIT_LIST_HEAD(&shmem->madv_list);

@@ -179,9 +179,14 @@ impl<T: DriverObject> Object<T> {
 
     /// Returns the fake offset at which userspace maps the object with `mmap()` on a DRM file
     /// of its device that has a handle for it.
+    ///
+    /// The offset is created by the first call (objects start without one, so that creating and
+    /// freeing objects that are never mapped this way does not touch the device's offset
+    /// manager) and stays the same until the object is freed. Fails with `ENOMEM` or `ENOSPC`
+    /// if the offset space is exhausted.
     pub fn create_mmap_offset(&self) -> Result<u64> {
-        // SAFETY: The object is valid. The offset was already created at initialisation; this
-        // only returns it (or creates it again had it been freed).
+        // SAFETY: The object is valid. `drm_gem_create_mmap_offset()` creates the offset under
+        // the offset manager's lock, or does nothing if it exists, so concurrent calls agree.
         to_result(unsafe { bindings::drm_gem_create_mmap_offset(self.as_raw()) })?;
         // SAFETY: The offset node is valid and set up.
         Ok(unsafe { bindings::drm_vma_node_offset_addr(addr_of_mut!((*self.as_raw()).vma_node)) })
