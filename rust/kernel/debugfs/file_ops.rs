@@ -212,13 +212,14 @@ impl<F> AssertZst<F> {
 /// is zero-sized).
 unsafe fn conjure<F: Copy + 'static>() -> F {
     let () = AssertZst::<F>::OK;
-    // SAFETY: `F` is zero-sized, so a value of it has no bytes: reading one from a dangling,
-    // well-aligned pointer reads nothing and yields a valid value provided `F` is inhabited,
-    // which the value passed to the constructor (safety requirement) proves. It is also a sound
-    // value to use: `F: Copy`, so the holder of that value could have duplicated it at will (no
-    // `Drop`, no ownership to track), and a conjured value is indistinguishable from such a copy.
-    // `F: 'static`, so the copy cannot outlive a lifetime its type mentions. This is why only
-    // `Copy + 'static` callbacks are accepted.
+    // A value of a zero-sized type has no bytes, so reading one from a dangling, well-aligned
+    // pointer reads nothing. It is also a sound value to use: `F: Copy`, so the holder of the
+    // value passed to the constructor could have duplicated it at will (no `Drop`, no ownership
+    // to track), and a conjured value is indistinguishable from such a copy; `F: 'static`, so
+    // the copy cannot outlive a lifetime its type mentions. Hence only `Copy + 'static`
+    // callbacks are accepted.
+    // SAFETY: `F` is zero-sized (asserted above) and inhabited (a value of it was passed to a
+    // constructor, by the safety requirement), and conjuring it is sound as explained above.
     unsafe { core::ptr::NonNull::<F>::dangling().as_ptr().read() }
 }
 

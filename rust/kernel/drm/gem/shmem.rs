@@ -169,11 +169,12 @@ impl<T: DriverObject> Object<T> {
         // SAFETY: `file` is a valid open file.
         let obj = unsafe { bindings::drm_gem_object_lookup(file.as_raw(), handle) };
         let obj = NonNull::new(obj).ok_or(ENOENT)?;
-        // SAFETY: Every GEM object of a device of driver `T::Driver` is an `Object<T>`: the
-        // abstractions create them with `Object::new` or the PRIME import callback (no C helper
-        // creates objects: `gem_create_object` and `dumb_create` are NULL), and a file has
-        // handles only for objects of its device. The lookup took a reference for us, and the
-        // GEM object is at the start of `Object<T>`.
+        // Every GEM object of a device of driver `T::Driver` is an `Object<T>`: the abstractions
+        // create them with `Object::new` or the PRIME import callback (no C helper creates
+        // objects: `gem_create_object` and `dumb_create` are NULL), and a file has handles only
+        // for objects of its device.
+        // SAFETY: So `obj` is the GEM object at the start of an `Object<T>`, and the lookup took
+        // the reference handed to the `ARef`.
         Ok(unsafe { ARef::from_raw(obj.cast::<Self>()) })
     }
 
