@@ -15,7 +15,7 @@
 //! expects instead of misreading memory.
 
 use crate::{
-    bindings, device,
+    bindings, device, device_id,
     driver::{self, Bound, DeviceContext, Normal},
     error::{from_result, to_result, Result},
     ffi::{c_char, c_int, c_void},
@@ -30,6 +30,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 const NAME_SIZE: usize = 32;
 
 /// One entry of an auxiliary ID table: the `<module>.<name>` of devices to bind to.
+#[repr(transparent)]
 #[derive(Clone, Copy)]
 pub struct DeviceId(bindings::auxiliary_device_id);
 
@@ -64,14 +65,21 @@ impl DeviceId {
     }
 }
 
-/// An auxiliary ID table of `N` entries with driver information of type `U`, followed by the
-/// zeroed sentinel.
-#[repr(C)]
-pub struct IdTable<U: 'static, const N: usize> {
-    ids: [bindings::auxiliary_device_id; N],
-    sentinel: bindings::auxiliary_device_id,
-    info: [U; N],
+// SAFETY: `DeviceId` is a transparent wrapper of `auxiliary_device_id`; a zeroed entry (empty
+// name) ends an auxiliary ID table, and the bus matches on the name only, not on `driver_data` (a
+// `kernel_ulong_t`).
+unsafe impl device_id::RawDeviceId for DeviceId {
+    type RawType = bindings::auxiliary_device_id;
+    const DRIVER_DATA_OFFSET: usize =
+        core::mem::offset_of!(bindings::auxiliary_device_id, driver_data);
 }
+
+/// An auxiliary ID table of `N` entries with driver information of type `U` (see
+/// [`device_id::IdArray`]).
+pub type IdTable<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
+
+/// A reference to an [`IdTable`], independent of its length, for [`Driver::ID_TABLE`].
+pub type IdTableRef<U> = device_id::IdTable<DeviceId, U>;
 
 impl<U: 'static, const N: usize> IdTable<U, N> {
     /// Builds a table from `ids` and their information `info` (same order).
@@ -87,30 +95,9 @@ impl<U: 'static, const N: usize> IdTable<U, N> {
             raw[i].driver_data = i;
             i += 1;
         }
-        Self {
-            ids: raw,
-            sentinel: zero,
-            info,
-        }
+        // SAFETY: Entry `i` has `i` as its `driver_data`.
+        unsafe { Self::from_indexed(raw, info) }
     }
-
-    /// A reference to the table for [`Driver::ID_TABLE`].
-    pub const fn as_ref(&'static self) -> IdTableRef<U> {
-        IdTableRef {
-            ids: &self.ids,
-            info: &self.info,
-        }
-    }
-}
-
-/// A reference to an [`IdTable`], independent of its length.
-///
-/// # Invariants
-///
-/// `ids` is followed in memory by a zeroed sentinel; `info` has one element per entry.
-pub struct IdTableRef<U: 'static> {
-    ids: &'static [bindings::auxiliary_device_id],
-    info: &'static [U],
 }
 
 /// An auxiliary driver.
@@ -146,7 +133,7 @@ unsafe impl<T: Driver> driver::RegistrationOps for Adapter<T> {
         unsafe {
             (*adrv).probe = Some(Self::probe_callback);
             (*adrv).remove = Some(Self::remove_callback);
-            (*adrv).id_table = T::ID_TABLE.ids.as_ptr();
+            (*adrv).id_table = T::ID_TABLE.as_ptr();
         }
         // SAFETY: `adrv` is filled in and pinned until `unregister` (caller guarantee).
         to_result(unsafe {
@@ -170,8 +157,7 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `id` is the matching entry of our table.
         let id = unsafe { &*id };
         from_result(|| {
-            let index = id.driver_data;
-            let info = T::ID_TABLE.info.get(index).ok_or(EINVAL)?;
+            let info = T::ID_TABLE.info(id).ok_or(EINVAL)?;
             let data = KBox::pin_init(T::probe(dev, info), GFP_KERNEL)?;
             // SAFETY: `adev` is valid; taken back in `remove_callback`.
             unsafe { bindings::auxiliary_set_drvdata(adev, data.into_foreign().cast_mut()) };

@@ -14,7 +14,7 @@
 //! type `probe` receives; the driver keeps an `ARef<Device>` for everything else.
 
 use crate::{
-    bindings, device,
+    bindings, device, device_id,
     driver::{self, Bound, DeviceContext, Normal},
     error::{from_result, to_result, Result},
     ffi::{c_int, c_void},
@@ -30,6 +30,7 @@ use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 pub const ANY_ID: u32 = !0;
 
 /// One entry of a PCI ID table: which devices a driver binds to.
+#[repr(transparent)]
 #[derive(Clone, Copy)]
 pub struct DeviceId(bindings::pci_device_id);
 
@@ -59,17 +60,20 @@ impl DeviceId {
     }
 }
 
-/// A PCI ID table of `N` entries, each with driver information of type `U`, followed by the
-/// zeroed sentinel the PCI core expects.
-///
-/// The PCI core hands the matched entry back to `probe`; its `driver_data` is the entry's index,
-/// which selects the information in `info`.
-#[repr(C)]
-pub struct IdTable<U: 'static, const N: usize> {
-    ids: [bindings::pci_device_id; N],
-    sentinel: bindings::pci_device_id,
-    info: [U; N],
+// SAFETY: `DeviceId` is a transparent wrapper of `pci_device_id`; a zeroed entry ends a PCI ID
+// table, and the PCI core does not match on `driver_data` (a `kernel_ulong_t`).
+unsafe impl device_id::RawDeviceId for DeviceId {
+    type RawType = bindings::pci_device_id;
+    const DRIVER_DATA_OFFSET: usize = core::mem::offset_of!(bindings::pci_device_id, driver_data);
 }
+
+/// A PCI ID table of `N` entries, each with driver information of type `U` (see
+/// [`device_id::IdArray`]): the PCI core hands the matched entry to `probe`, which receives the
+/// entry's information.
+pub type IdTable<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
+
+/// A reference to an [`IdTable`], independent of its length, for [`Driver::ID_TABLE`].
+pub type IdTableRef<U> = device_id::IdTable<DeviceId, U>;
 
 impl<U: 'static, const N: usize> IdTable<U, N> {
     /// Builds a table from `ids` and their information `info` (same order).
@@ -81,50 +85,8 @@ impl<U: 'static, const N: usize> IdTable<U, N> {
             raw[i].driver_data = i;
             i += 1;
         }
-        Self {
-            ids: raw,
-            sentinel: bindings::pci_device_id {
-                vendor: 0,
-                device: 0,
-                subvendor: 0,
-                subdevice: 0,
-                class: 0,
-                class_mask: 0,
-                driver_data: 0,
-                override_only: 0,
-            },
-            info,
-        }
-    }
-
-    /// A reference to the table that drivers put in [`Driver::ID_TABLE`].
-    pub const fn as_ref(&'static self) -> IdTableRef<U> {
-        IdTableRef {
-            ids: &self.ids,
-            info: &self.info,
-        }
-    }
-}
-
-/// A reference to an [`IdTable`], independent of its length.
-///
-/// # Invariants
-///
-/// `ids` is followed in memory by a zeroed sentinel entry (it is the `ids` field of an
-/// [`IdTable`]), and `info` has one element per entry of `ids`.
-pub struct IdTableRef<U: 'static> {
-    ids: &'static [bindings::pci_device_id],
-    info: &'static [U],
-}
-
-impl<U: 'static> IdTableRef<U> {
-    fn as_ptr(&self) -> *const bindings::pci_device_id {
-        self.ids.as_ptr()
-    }
-
-    /// The information of the entry the PCI core matched, if `id` is one of ours.
-    fn info(&self, id: &bindings::pci_device_id) -> Option<&'static U> {
-        self.info.get(id.driver_data)
+        // SAFETY: Entry `i` has `i` as its `driver_data`.
+        unsafe { Self::from_indexed(raw, info) }
     }
 }
 
@@ -496,23 +458,34 @@ mod tests {
 
     fn id_table(test: &Test) {
         let t = TABLE.as_ref();
-        test.expect_eq(t.ids.len(), 2, c_str!("two entries"));
-        test.expect_eq(t.ids[0].device, 0x2684, c_str!("device id"));
+        let ids = t.ids();
+        test.expect_eq(ids.len(), 2, c_str!("two entries"));
+        test.expect_eq(ids[0].device, 0x2684, c_str!("device id"));
         test.expect_eq(
-            t.ids[1].device,
+            ids[1].device,
             ANY_ID,
             c_str!("class entry matches any device"),
         );
-        test.expect_eq(t.ids[1].class_mask, 0xff_0000, c_str!("class mask"));
+        test.expect_eq(ids[1].class_mask, 0xff_0000, c_str!("class mask"));
+        test.expect_eq(ids[1].driver_data, 1, c_str!("driver_data is the index"));
+        test.expect_eq(t.info(&ids[0]).copied(), Some(7), c_str!("info of entry 0"));
         test.expect_eq(
-            t.info(&t.ids[1]).copied(),
+            t.info(&ids[1]).copied(),
             Some(9),
             c_str!("info by driver_data"),
         );
-        test.expect_eq(TABLE.sentinel.vendor, 0, c_str!("zeroed sentinel"));
+        let mut foreign = ids[1];
+        foreign.driver_data = 2;
+        test.expect_eq(t.info(&foreign), None, c_str!("out-of-range index: None"));
         // SAFETY: The sentinel directly follows the entries (`repr(C)`, same type).
         let after = unsafe { &*t.as_ptr().add(2) };
-        test.expect_eq(after.vendor, 0, c_str!("sentinel follows the entries"));
+        test.expect(
+            after.vendor == 0
+                && after.device == 0
+                && after.class_mask == 0
+                && after.driver_data == 0,
+            c_str!("zeroed sentinel follows the entries"),
+        );
     }
 
     crate::kunit_suite!(novax_pci, [id_table]);
