@@ -255,31 +255,23 @@ static const char *unplug_cmd, *replug_cmd;
 static int unbind_mode;
 static char bdf[32];
 
-static int do_unplug(char *why, size_t len)
+/*
+ * Makes the device go away (UNBIND "unbind", CMD the --unplug command) or come back ("bind",
+ * the --replug command): 0, or nonzero with *WHY saying what failed.
+ */
+static int transition(const char *unbind, const char *cmd, char *why, size_t len)
 {
+	char path[96];
 	int ret;
 
 	if (unbind_mode) {
-		ret = sysfs_write(CORE_DRIVER_DIR "/unbind", bdf);
-		snprintf(why, len, "unbind %s: %s", bdf, errname(-ret));
+		snprintf(path, sizeof(path), CORE_DRIVER_DIR "/%s", unbind);
+		ret = sysfs_write(path, bdf);
+		snprintf(why, len, "%s %s: %s", unbind, bdf, errname(-ret));
 		return ret;
 	}
-	ret = system(unplug_cmd);
-	snprintf(why, len, "'%s' exited with status %#x", unplug_cmd, ret);
-	return ret;
-}
-
-static int do_replug(char *why, size_t len)
-{
-	int ret;
-
-	if (unbind_mode) {
-		ret = sysfs_write(CORE_DRIVER_DIR "/bind", bdf);
-		snprintf(why, len, "bind %s: %s", bdf, errname(-ret));
-		return ret;
-	}
-	ret = system(replug_cmd);
-	snprintf(why, len, "'%s' exited with status %#x", replug_cmd, ret);
+	ret = system(cmd);
+	snprintf(why, len, "'%s' exited with status %#x", cmd, ret);
 	return ret;
 }
 
@@ -684,14 +676,14 @@ static int run_cycle(void)
 		release(&cl, -1);
 		return -1;
 	}
-	if (do_unplug(why, sizeof(why))) {
+	if (transition("unbind", unplug_cmd, why, sizeof(why))) {
 		failf(C_UNPLUG, "%s", why);
 		release(&cl, -1);
 		return -1;
 	}
 	check_unplugged(&cl);
 
-	if (do_replug(why, sizeof(why)))
+	if (transition("bind", replug_cmd, why, sizeof(why)))
 		failf(C_REPLUG, "%s", why);
 	minor = wait_minor(15000);
 	if (minor < 0) {
