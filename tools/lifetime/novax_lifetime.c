@@ -98,7 +98,8 @@ static const char *const check_names[NCHECKS] = {
 };
 
 static struct {
-	int runs, failures;
+	int runs, failures;	/* cycles that ran it, cycles in which it failed */
+	int last_failed;	/* the last cycle in which it failed */
 	char first[256];	/* the first failure's detail */
 } checks[NCHECKS];
 
@@ -119,8 +120,11 @@ static void failf(enum check c, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	printf("novax_lifetime: cycle %d: %s: %s\n", cycle, check_names[c], buf);
-	if (!checks[c].failures++)
+	if (!checks[c].failures)
 		snprintf(checks[c].first, sizeof(checks[c].first), "cycle %d: %s", cycle, buf);
+	if (checks[c].last_failed != cycle)
+		checks[c].failures++;
+	checks[c].last_failed = cycle;
 	cycle_failed = 1;
 }
 
@@ -490,6 +494,8 @@ static void check_ioctls_enodev(enum check c, const char *which, int fd, uint32_
 		int ret = xioctl(fd, reqs[i].req, args[i]);
 
 		note("after unplug, %s on the %s file: %s", reqs[i].name, which, errname(-ret));
+		if (!ret && args[i] == &export)
+			close(export.fd);
 		if (ret != -ENODEV)
 			failf(c, "%s on the %s file: %s, expected ENODEV", reqs[i].name, which,
 			      errname(-ret));
