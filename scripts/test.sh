@@ -6,7 +6,8 @@
 # CONFIG_WERROR and clippy (CLIPPY=1); rustfmt on our kernel Rust; a guest boot running KUnit
 # (Rust doctests, our suites: the FFI layout self-test); a guest boot running the in-guest suites;
 # and a scan of every guest kernel log for BUG/WARNING/Oops/panic/sanitizer reports.
-# Every stage's output is kept in build/logs/.
+# Every stage's output is kept in build/logs/; the robustness figures of each guest suite run
+# (fuzz cases, GSP faults injected, unplug cycles, kernel reports) also in build/logs/figures.txt.
 source "$(dirname "$0")/lib.sh"
 set +e
 
@@ -70,6 +71,30 @@ check_guest_log() { # check_guest_log NAME
     stage "kernel-log-clean.$1" "$TOP/scripts/check-log.sh" "$BUILD/guest/$1/console.log"
 }
 
+# The robustness figures of a guest run, summed from its "NOVAX-FIGURE KEY N" lines, with the
+# number of kernel report lines in its console log: one line on the terminal and appended to
+# build/logs/figures.txt. Not a test result.
+figures() { # figures NAME LABEL
+    local dir=$BUILD/guest/$1 reports line
+    reports=$("$TOP/scripts/check-log.sh" --count "$dir/console.log") || reports='?'
+    line=$(awk -v label="$2" -v reports="$reports" '
+        { sub(/\r$/, "") }
+        $1 == "NOVAX-FIGURE" && $3 ~ /^[0-9]+$/ { n[$2] += $3 }
+        END {
+            s = sprintf("robustness (%s): %d fuzz cases, ", label, n["fuzz_cases"])
+            if ("trinity_calls" in n)
+                s = s sprintf("%d trinity calls, ", n["trinity_calls"])
+            s = s sprintf("%d GSP faults injected, %d unplug cycles survived " \
+                "(%d novax_lifetime, %d novax_unbind), %s kernel reports", \
+                n["gsp_faults_injected"], n["lifetime_cycles"] + n["unbind_cycles"], \
+                n["lifetime_cycles"], n["unbind_cycles"], reports)
+            print s
+        }' "$dir/output.log")
+    printf '  %s\n' "$line"
+    echo "$(date -u +%FT%TZ) $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null) $line" \
+        >> "$LOGS/figures.txt"
+}
+
 T0=$(date +%s)
 stage deps "$TOP/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 
@@ -115,6 +140,7 @@ stage guest-suites "$TOP/scripts/guest.sh" --name suites --cmd 'sh /guest/run-te
     "${guest_files[@]}"
 collect_guest guest "$BUILD/guest/suites/output.log"
 check_guest_log suites
+figures suites "main kernel"
 
 # The sanitizer kernel (clang, KASAN, lockdep, DEBUG_OBJECTS, kmemleak): the same suites again,
 # then a kmemleak scan. NOVAX_DEBUG_KERNEL=0 skips it (e.g. for a quick local run).
@@ -124,6 +150,7 @@ if [ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ]; then
             --cmd 'sh /guest/run-tests.sh; sh /guest/kmemleak.sh' "${guest_files[@]}"
         collect_guest guest-debug "$BUILD/guest/suites-debug/output.log"
         check_guest_log suites-debug
+        figures suites-debug "sanitizer kernel"
     fi
 else
     record SKIP kernel-build-debug "NOVAX_DEBUG_KERNEL=0"

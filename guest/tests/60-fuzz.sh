@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Ioctl fuzzing, bounded: our UAPI-aware fuzzer with a fixed seed (repeatable), then Debian's
 # trinity pointed at the novax render node. The kernel log is checked by the host afterwards.
+# Prints the number of calls each made as "NOVAX-FIGURE fuzz_cases N" and "NOVAX-FIGURE
+# trinity_calls N" (from their closing summaries) for the robustness figures of scripts/test.sh.
 . /guest/lib.sh
 sh /guest/load-drivers.sh
 SEED=${NOVAX_FUZZ_SEED:-20261123}
@@ -14,6 +16,9 @@ if command -v novax_fuzz > /dev/null; then
         fail fuzz.novax "$(tail -1 /tmp/fuzz.log)"
         cat /tmp/fuzz.log
     fi
+    # "novax_fuzz: seed S, N calls, E errors, T threads, D s"
+    n=$(sed -n 's/^novax_fuzz: seed [0-9]*, \([0-9]*\) calls,.*/\1/p' /tmp/fuzz.log | tail -1)
+    [ -n "$n" ] && echo "NOVAX-FIGURE fuzz_cases $n"
 else
     skip fuzz.novax "novax_fuzz not in the guest"
 fi
@@ -28,6 +33,9 @@ if command -v trinity > /dev/null && [ -n "$node" ]; then
     timeout -s KILL $((SECS + 30)) trinity --dangerous -q -C 2 -c ioctl -V "$node" -N 20000 \
         > /tmp/trinity.log 2>&1
     rc=$?
+    # "Ran N syscalls. Successes: S  Failures: F", if trinity got as far as its summary.
+    n=$(sed -n 's/.*Ran \([0-9]*\) syscalls\..*/\1/p' /tmp/trinity.log | tail -1)
+    [ -n "$n" ] && echo "NOVAX-FIGURE trinity_calls $n"
     if [ -c "$node" ] && novax_fuzz -s 1 -t 1 -j 1 > /dev/null 2>&1; then
         pass fuzz.trinity "exit $rc; $(grep -c . /tmp/trinity.log) log lines; device still works"
     else

@@ -6,7 +6,9 @@
  * and survived, and a stalled GSP timing RPCs out and recovering.
  *
  * Needs the emulated GPU (PCI 1af4:1110 with the novax signature) and debugfs; skips otherwise.
- * The driver's counters are read from debugfs (gsp_stats, poller_stats).
+ * The driver's counters are read from debugfs (gsp_stats, poller_stats). At the end it prints
+ * "NOVAX-FIGURE gsp_faults_injected N": the messages the emulator corrupted during this run, by
+ * its own count (the robustness figures of scripts/test.sh).
  */
 #include "novax.h"
 
@@ -171,12 +173,14 @@ igt_main
 {
 	int fd = -1;
 	struct novax_emu *emu = NULL;
+	uint64_t faults_before = 0;
 	char saved_budget[32] = "", saved_mode[32] = "", saved_timeout[32] = "";
 
 	igt_fixture {
 		fd = drm_open_novax_render();
 		dir = novax_debugfs_dir(fd);
 		emu = novax_emu_open();
+		faults_before = novax_emu_stat(emu, NOVAX_EMU_STAT_FAULTS_INJECTED);
 		novax_debugfs_read(dir, "poll_budget", saved_budget, sizeof(saved_budget));
 		novax_debugfs_read(dir, "poll_mode", saved_mode, sizeof(saved_mode));
 		novax_debugfs_read(dir, "rpc_timeout_ms", saved_timeout, sizeof(saved_timeout));
@@ -407,6 +411,9 @@ igt_main
 			novax_debugfs_write(dir, "poll_mode", saved_mode);
 		if (saved_timeout[0])
 			novax_debugfs_write(dir, "rpc_timeout_ms", saved_timeout);
+		printf("NOVAX-FIGURE gsp_faults_injected %" PRIu64 "\n",
+		       novax_emu_stat(emu, NOVAX_EMU_STAT_FAULTS_INJECTED) - faults_before);
+		fflush(stdout);
 		novax_emu_close(emu);
 		close(dir);
 		close(fd);

@@ -7,6 +7,8 @@
  * after the GPU "falls off the bus".
  *
  * Destructive: it unbinds the drivers. Run it last; every exit path rebinds what it unbound.
+ * At the end it prints "NOVAX-FIGURE unbind_cycles N": the unbinds followed by a successful
+ * rebind (the robustness figures of scripts/test.sh).
  */
 #define _GNU_SOURCE
 #include "novax.h"
@@ -23,6 +25,8 @@
 #define NV_PMC_BOOT_42 0x000a00
 
 static char aux[64], bdf[32];
+/* Unbinds followed by a rebind that brought a render node back. */
+static unsigned int cycles;
 
 /* The auxiliary device's name changes whenever the core driver rebinds. */
 static void refresh_aux(void)
@@ -44,6 +48,7 @@ static int bind_drm(void)
 	igt_assert_eq(novax_drm_bind(aux), 0);
 	fd = novax_wait_render(10000);
 	igt_assert_f(fd >= 0, "no render node after binding %s\n", aux);
+	cycles++;
 	return fd;
 }
 
@@ -62,6 +67,7 @@ static int bind_core(void)
 	fd = novax_wait_render(10000);
 	igt_assert_f(fd >= 0, "no render node after rebinding the core driver\n");
 	refresh_aux();
+	cycles++;
 	return fd;
 }
 
@@ -366,6 +372,9 @@ igt_main
 		novax_emu_close(emu);
 	}
 
-	igt_fixture
+	igt_fixture {
 		novax_ensure_bound();
+		printf("NOVAX-FIGURE unbind_cycles %u\n", cycles);
+		fflush(stdout);
+	}
 }
