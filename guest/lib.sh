@@ -4,7 +4,7 @@
 
 NOVAX_FAILED=0
 
-pass() { echo "NOVAX-RESULT PASS $1"; }
+pass() { echo "NOVAX-RESULT PASS $1${2:+ ($2)}"; }
 fail() { echo "NOVAX-RESULT FAIL $1${2:+ ($2)}"; NOVAX_FAILED=1; }
 skip() { echo "NOVAX-RESULT SKIP $1${2:+ ($2)}"; }
 

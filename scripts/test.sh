@@ -43,6 +43,9 @@ stage() {
 collect_guest() { # collect_guest PREFIX OUTPUT
     local st name rest
     while read -r _ st name rest; do
+        # Details come as "(text)", and guest lines end in CR.
+        rest=${rest%$'\r'} name=${name%$'\r'}
+        rest=${rest#(} rest=${rest%)}
         record "$st" "$1.$name" "$rest"
     done < <(grep '^NOVAX-RESULT ' "$2")
 }
@@ -82,8 +85,8 @@ figures() { # figures NAME LABEL
         $1 == "NOVAX-FIGURE" && $3 ~ /^[0-9]+$/ { n[$2] += $3 }
         END {
             s = sprintf("robustness (%s): %d fuzz cases, ", label, n["fuzz_cases"])
-            if ("trinity_calls" in n)
-                s = s sprintf("%d trinity calls, ", n["trinity_calls"])
+            if ("trinity_drm_ioctls" in n)
+                s = s sprintf("%d trinity DRM ioctls, ", n["trinity_drm_ioctls"])
             s = s sprintf("%d GSP faults injected, %d unplug cycles survived " \
                 "(%d novax_lifetime, %d novax_unbind), %s kernel reports", \
                 n["gsp_faults_injected"], n["lifetime_cycles"] + n["unbind_cycles"], \

@@ -23,25 +23,37 @@ else
     skip fuzz.novax "novax_fuzz not in the guest"
 fi
 
+# The novax render node: the one whose DRM debugfs directory has our files.
 node=
-for n in /dev/dri/renderD*; do
-    [ -e "$n" ] && node=$n && break
+for d in /sys/kernel/debug/dri/*/novax; do
+    m=${d%/novax}; m=${m##*/}
+    [ "$m" -ge 128 ] 2> /dev/null && [ -c /dev/dri/renderD$m ] && node=/dev/dri/renderD$m && break
 done
 if command -v trinity > /dev/null && [ -n "$node" ]; then
-    # trinity refuses to run as root without --dangerous; -V limits file descriptors to the node.
+    # trinity refuses to run as root without --dangerous. Its "pseudo" fd provider opens the
+    # victim files (-V), so every fd it passes to ioctl() is the novax node; -a 64 because the
+    # guest kernel has no 32-bit syscalls. The DRM core's debug log (drm.debug=0x1, not on the
+    # console) tells how many ioctls trinity's processes really got to the DRM core.
     cd /tmp
-    timeout -s KILL $((SECS + 30)) trinity --dangerous -q -C 2 -c ioctl -V "$node" -N 20000 \
-        > /tmp/trinity.log 2>&1
+    dmesg -c > /dev/null
+    echo 0x1 > /sys/module/drm/parameters/debug
+    timeout -s KILL $((SECS + 10)) trinity --dangerous -q -a 64 -C 2 -c ioctl \
+        --enable-fds=pseudo -V "$node" -N 20000 -l off > /tmp/trinity.log 2>&1
     rc=$?
-    # "Ran N syscalls. Successes: S  Failures: F", if trinity got as far as its summary.
-    n=$(sed -n 's/.*Ran \([0-9]*\) syscalls\..*/\1/p' /tmp/trinity.log | tail -1)
-    [ -n "$n" ] && echo "NOVAX-FIGURE trinity_calls $n"
-    if [ -c "$node" ] && novax_fuzz -s 1 -t 1 -j 1 > /dev/null 2>&1; then
-        pass fuzz.trinity "exit $rc; $(grep -c . /tmp/trinity.log) log lines; device still works"
-    else
+    echo 0 > /sys/module/drm/parameters/debug
+    ioctls=$(dmesg | grep -c 'comm="trinity')
+    segv=$(grep -c 'Segmentation fault' /tmp/trinity.log)
+    echo "NOVAX-FIGURE trinity_drm_ioctls $ioctls"
+    if ! [ -c "$node" ] || ! novax_fuzz -s 1 -t 1 -j 1 > /dev/null 2>&1; then
         fail fuzz.trinity "device broken after trinity (exit $rc)"
         tail -20 /tmp/trinity.log
+    elif [ "$ioctls" -ge 100 ]; then
+        pass fuzz.trinity "$ioctls DRM ioctls on $node; device still works"
+    else
+        # Debian's trinity 2023.01 does not get far here: nearly every child it forks dies of a
+        # NULL dereference in trinity itself before its first syscall.
+        skip fuzz.trinity "trinity issued only $ioctls DRM ioctls (exit $rc, $segv child segfaults in trinity)"
     fi
 else
-    skip fuzz.trinity "trinity or render node missing"
+    skip fuzz.trinity "trinity or novax render node missing"
 fi
