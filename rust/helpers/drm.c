@@ -33,8 +33,9 @@ __u64 rust_helper_drm_vma_node_offset_addr(struct drm_vma_offset_node *node)
  * Initialises the shmem object @shmem of @size bytes (page aligned) on @dev, whose memory the
  * caller allocated zeroed and whose base.funcs it has set: what __drm_gem_shmem_create() does
  * between allocating and returning the object, except that the fake mmap offset is not created
- * here but on first use (Object::create_mmap_offset()), so objects that are never CPU-mapped
- * through the DRM file never take the offset manager's lock. @private selects the variant for
+ * here but on first use (Object::create_mmap_offset()): objects that are never CPU-mapped
+ * through the DRM file skip the drm_mm insertion and removal, and take the offset manager's lock
+ * once (at free) instead of twice. @private selects the variant for
  * imported dma-bufs (no shmem file). On error everything done here is undone and the memory is
  * left to the caller; on success the object holds one reference, released through
  * base.funcs->free.

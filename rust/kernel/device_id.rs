@@ -100,7 +100,9 @@ impl<T: RawDeviceId, U: 'static> IdTable<T, U> {
 
     /// The information of entry `id`, an entry the bus matched (or any entry of this table).
     ///
-    /// Returns `None` for an entry of another table whose index is out of range.
+    /// Returns `None` for an entry of another table whose index is out of range. An entry the bus
+    /// made up (PCI's placeholder for `driver_override` binds, a `new_id` without driver data)
+    /// has index 0 and gets the information of the first entry.
     pub fn info(&self, id: &T::RawType) -> Option<&'static U> {
         // SAFETY: `id` is a valid `T::RawType`, whose `driver_data`, a `kernel_ulong_t`, is at
         // `DRIVER_DATA_OFFSET` (trait safety requirement).

@@ -100,6 +100,10 @@ pub trait Driver: Send + Sync + Sized + 'static {
 
     /// Binds the driver to `dev`, a device that matched the entry with information `info`.
     ///
+    /// A device bound through `driver_override` need not match any entry: the PCI core then hands
+    /// over a placeholder ID whose `driver_data` is 0, so `info` is that of the first entry, and
+    /// `probe` has to check the device itself if that matters.
+    ///
     /// Returns the driver's per-device data, which lives until the device is unbound.
     fn probe(dev: &Device<Bound>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
 
@@ -477,8 +481,11 @@ mod tests {
         let mut foreign = ids[1];
         foreign.driver_data = 2;
         test.expect_eq(t.info(&foreign), None, c_str!("out-of-range index: None"));
-        // SAFETY: The sentinel directly follows the entries (`repr(C)`, same type).
-        let after = unsafe { &*t.as_ptr().add(2) };
+        let whole = core::ptr::from_ref(&TABLE).cast::<bindings::pci_device_id>();
+        test.expect(whole == t.as_ptr(), c_str!("the entries start the table"));
+        // SAFETY: `whole` points to the whole table, whose entries are followed by the sentinel
+        // (`repr(C)`, same type).
+        let after = unsafe { &*whole.add(2) };
         test.expect(
             after.vendor == 0
                 && after.device == 0

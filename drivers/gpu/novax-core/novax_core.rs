@@ -52,7 +52,9 @@ enum Kind {
     Emulated,
 }
 
-static ID_TABLE: pci::IdTable<Kind, 2> = pci::IdTable::new(
+// A `const`, not a `static`: `Driver::ID_TABLE` refers to it, and constants may refer to statics
+// only from Rust 1.83 on (the kernel's minimum is 1.78).
+const ID_TABLE: pci::IdTable<Kind, 2> = pci::IdTable::new(
     [
         pci::DeviceId::from_class(PCI_VENDOR_NVIDIA, PCI_CLASS_DISPLAY, 0xff_0000),
         pci::DeviceId::from_id(PCI_VENDOR_REDHAT_QUMRANET, PCI_DEVICE_IVSHMEM),

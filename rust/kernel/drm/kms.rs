@@ -17,8 +17,14 @@
 //!   client capability fail with `EOPNOTSUPP` in the core.
 //!
 //! Userspace that enumerates display devices through KMS (`drm_info`, compositors probing
-//! `/dev/dri/card*`) then sees the device and its driver instead of failing on it. Render nodes
-//! are not affected: the KMS ioctls are not allowed on them.
+//! `/dev/dri/card*`) then sees the device and its driver instead of failing on it. The KMS
+//! ioctls are not allowed on render nodes.
+//!
+//! What else `DRIVER_MODESET` brings, as for any KMS driver: `DRM_IOCTL_GET_CAP` (also on the
+//! render node) answers the KMS capabilities instead of `EOPNOTSUPP`; the primary node gets its
+//! `controlD<N>` sysfs link; any client of the primary node can create property blobs (freed
+//! with the file); and the master can create a lease, even one without objects, whose file is
+//! opened like any other (the driver's file `open` runs for it).
 //!
 //! The configuration is device-managed (`drmm_mode_config_init()`): the DRM core cleans it up
 //! when the device is released.
@@ -28,12 +34,9 @@
 use crate::{bindings, error::to_result, prelude::*};
 use core::mem::MaybeUninit;
 
-/// `drm_mode_config_funcs.fb_create`: there is no scanout, so there are no framebuffers.
-///
-/// # Safety
-///
-/// Called by the DRM core on a device whose mode configuration [`init`] set up.
-unsafe extern "C" fn fb_create(
+/// `drm_mode_config_funcs.fb_create`: there is no scanout, so there are no framebuffers. It does
+/// not look at its arguments.
+extern "C" fn fb_create(
     _dev: *mut bindings::drm_device,
     _file: *mut bindings::drm_file,
     _cmd: *const bindings::drm_mode_fb_cmd2,

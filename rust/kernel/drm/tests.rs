@@ -18,7 +18,7 @@ use crate::{
 };
 use core::{
     fmt::Write,
-    ptr::null_mut,
+    ptr::{null, null_mut},
     sync::atomic::{AtomicUsize, Ordering},
 };
 
@@ -549,8 +549,9 @@ impl Driver for Kms {
 }
 
 /// `MODESET`: the device gets an empty, registered mode configuration whose `fb_create` refuses,
-/// and a framebuffer size range no request passes; devices without it get none. Registering and
-/// unplugging it (with the managed cleanup at release) must not warn.
+/// and a framebuffer size range no request passes; devices without it get none. Registering,
+/// unplugging and releasing it (with the managed cleanup) must not warn, which the check of the
+/// kernel log after the KUnit boot covers.
 fn mode_config(test: &Test) {
     let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_kms"), &THIS_MODULE) else {
         test.fail(format_args!("cannot register the parent"));
@@ -599,7 +600,7 @@ fn mode_config(test: &Test) {
     match fb_create {
         Some(f) => {
             // SAFETY: The hook ignores its arguments and returns an error pointer.
-            let fb = unsafe { f(dev.as_raw(), null_mut(), core::ptr::null()) };
+            let fb = unsafe { f(dev.as_raw(), null_mut(), null()) };
             test.expect_eq(
                 crate::error::from_err_ptr(fb).err(),
                 Some(EOPNOTSUPP),

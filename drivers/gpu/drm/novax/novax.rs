@@ -29,7 +29,8 @@ kernel::module_auxiliary_driver! {
     license: "GPL",
 }
 
-static ID_TABLE: auxiliary::IdTable<(), 1> =
+// A `const`: `Driver::ID_TABLE` refers to it (see the core driver's table).
+const ID_TABLE: auxiliary::IdTable<(), 1> =
     auxiliary::IdTable::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
 
 /// The driver's per-device data. Fields drop in order: the DRM device is unplugged (after its

@@ -173,17 +173,17 @@ impl<T: DriverObject> Object<T> {
         // create them with `Object::new` or the PRIME import callback (no C helper creates
         // objects: `gem_create_object` and `dumb_create` are NULL), and a file has handles only
         // for objects of its device.
-        // SAFETY: So `obj` is the GEM object at the start of an `Object<T>`, and the lookup took
-        // the reference handed to the `ARef`.
+        // SAFETY: `obj` is a GEM object with a handle in `file`, hence (see above) the GEM object
+        // at the start of an `Object<T>`; the lookup took the reference handed to the `ARef`.
         Ok(unsafe { ARef::from_raw(obj.cast::<Self>()) })
     }
 
     /// Returns the fake offset at which userspace maps the object with `mmap()` on a DRM file
     /// of its device that has a handle for it.
     ///
-    /// The offset is created by the first call (objects start without one, so that creating and
-    /// freeing objects that are never mapped this way does not touch the device's offset
-    /// manager) and stays the same until the object is freed. Fails with `ENOMEM` or `ENOSPC`
+    /// The offset is created by the first call (objects start without one, so that objects that
+    /// are never mapped this way need no space in the device's offset manager) and stays the same
+    /// until the object is freed. Fails with `ENOMEM` or `ENOSPC`
     /// if the offset space is exhausted.
     pub fn create_mmap_offset(&self) -> Result<u64> {
         // SAFETY: The object is valid. `drm_gem_create_mmap_offset()` creates the offset under
