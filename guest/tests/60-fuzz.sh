@@ -57,6 +57,7 @@ if command -v trinity > /dev/null && [ -n "$node" ]; then
         # Debian's trinity 2023.01 does not get far here: it makes a few ioctl calls a second,
         # and nearly all of them come back ENOSYS without reaching the DRM core (also with
         # /dev/null as the victim, so not because of the node).
+        [ $rc = 137 ] && rc="137, killed at the time limit: its buffered log may be cut short"
         skip fuzz.trinity "only $ioctls of trinity's $calls ioctl calls reached the DRM core, $enosys came back ENOSYS, $segv children died of SIGSEGV (exit $rc)"
     fi
 else
