@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Ioctl fuzzing, bounded: our UAPI-aware fuzzer with a fixed seed (repeatable), then Debian's
 # trinity pointed at the novax render node. The kernel log is checked by the host afterwards.
-# Prints the number of calls each made as "NOVAX-FIGURE fuzz_cases N" and "NOVAX-FIGURE
-# trinity_calls N" (from their closing summaries) for the robustness figures of scripts/test.sh.
+# Prints "NOVAX-FIGURE fuzz_cases N" (novax_fuzz's calls, from its summary) and "NOVAX-FIGURE
+# trinity_drm_ioctls N" (trinity's ioctls that reached the DRM core) for the robustness figures
+# of scripts/test.sh.
 . /guest/lib.sh
 sh /guest/load-drivers.sh
 SEED=${NOVAX_FUZZ_SEED:-20261123}

@@ -2,7 +2,7 @@
 /*
  * novax_bench: novax measured against peers in the same boot, as ratios.
  *
- *   novax_bench [-o RESULTS_FILE] [-n ITERATIONS]
+ *   novax_bench [-o RESULTS_FILE] [-n OPERATIONS_PER_ROUND]
  *
  * - GEM path: novax GEM_CREATE + GEM_CLOSE per second against vgem's (a C driver on the same
  *   shmem GEM helpers) dumb create + GEM_CLOSE, at 4 KiB and 1 MiB.
