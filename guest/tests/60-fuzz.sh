@@ -43,6 +43,20 @@ if command -v trinity > /dev/null && [ -n "$node" ]; then
     timeout -s KILL $((SECS + 10)) trinity --dangerous -D -a 64 -C 2 -c ioctl \
         --enable-fds=pseudo,testfile -V "$node" -N 20000 -l off > /tmp/trinity.log 2>&1
     rc=$?
+    # The time limit kills trinity's main process only: its children would live on with the node
+    # open (and the novax module pinned for the scripts after this one).
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        left=
+        for p in /proc/[0-9]*; do
+            case $(cat $p/comm 2> /dev/null) in
+            trinity*) left="$left ${p#/proc/}" ;;
+            esac
+        done
+        [ -z "$left" ] && break
+        kill -KILL $left 2> /dev/null
+        sleep 0.2
+    done
+    [ -n "$left" ] && fail fuzz.trinity-reaped "trinity processes left:$left"
     echo 0 > /sys/module/drm/parameters/debug
     ioctls=$(dmesg | grep -c 'comm="trinity')
     segv=$(grep -c 'Segmentation fault' /tmp/trinity.log)
