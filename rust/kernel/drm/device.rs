@@ -108,7 +108,8 @@ impl<T: Driver> Device<T> {
     ///
     /// Returns `None` once the [`Registration`](crate::drm::Registration) has been dropped. While
     /// the guard lives, dropping the registration waits for it, so the driver may use resources
-    /// it releases after unplugging (the hardware). Driver ioctls already run in such a section.
+    /// it releases after unplugging (the hardware). Ioctl handlers that do so enter the device
+    /// themselves: the DRM core only refuses ioctls that start after the unplug.
     ///
     /// # Examples
     ///

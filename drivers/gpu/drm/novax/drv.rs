@@ -38,14 +38,15 @@ impl DeviceData {
         })
     }
 
-    /// A handle on the GSP, or `ENODEV` once the device is gone.
+    /// A handle on the GSP, or `ENODEV` once the device is gone. Ioctls take and use it inside
+    /// [`drm::Device::enter`], so that it is dropped before the unplug completes.
     pub(crate) fn core(&self) -> Result<CoreHandle> {
         self.core.lock().as_ref().cloned().ok_or(ENODEV)
     }
 }
 
-/// Releases the GSP handle of a device when dropped: after the device is unplugged, so that no
-/// ioctl can still use it.
+/// Releases the GSP handle of a device when dropped: after the device is unplugged, which waits
+/// for the ioctls using it (they hold [`drm::Device::enter`]), so that none can use it any more.
 pub(crate) struct ReleaseCore(ARef<drm::Device<NovaxDrm>>);
 
 impl ReleaseCore {
@@ -107,6 +108,9 @@ fn gem_info(
 }
 
 fn gsp_echo(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gsp_echo, _f: &File) -> Result {
+    // The unplug waits for this section before the GSP handle is released (`ReleaseCore`), so
+    // no RPC reaches the core driver once the DRM driver is unbound.
+    let _guard = dev.enter().ok_or(ENODEV)?;
     let core = dev.data().core()?;
     let cookie = args.cookie.to_le_bytes();
     args.latency_ns = core.echo(&cookie)?;
