@@ -85,8 +85,8 @@ figures() { # figures NAME LABEL
         $1 == "NOVAX-FIGURE" && $3 ~ /^[0-9]+$/ { n[$2] += $3 }
         END {
             s = sprintf("robustness (%s): %d fuzz cases, ", label, n["fuzz_cases"])
-            if ("trinity_drm_ioctls" in n)
-                s = s sprintf("%d trinity DRM ioctls, ", n["trinity_drm_ioctls"])
+            if ("trinity_novax_calls" in n)
+                s = s sprintf("%d trinity calls on novax fds, ", n["trinity_novax_calls"])
             s = s sprintf("%d GSP faults injected, %d unplug cycles survived " \
                 "(%d novax_lifetime, %d novax_unbind), %s kernel reports", \
                 n["gsp_faults_injected"], n["lifetime_cycles"] + n["unbind_cycles"], \
