@@ -354,7 +354,7 @@ static int cmp_u64(const void *a, const void *b)
  * each, in LAT_BLOCKS alternating blocks (so that both modes see the same host conditions),
  * as reported by the driver (send to reply, in ns). Percentiles in P50/P99[0] (napi) and [1].
  */
-#define LAT_BLOCKS 20
+#define LAT_BLOCKS 100
 
 static int echo_latencies(int fd, int n, uint64_t p50[2], uint64_t p99[2])
 {
