@@ -122,3 +122,4 @@ else
         pass fuzz.trinity "$novax calls on novax fds ($novax_ioctls ioctls, $ioctls past the DRM type check), $opens opens; device still works"
     fi
 fi
+exit $NOVAX_FAILED
