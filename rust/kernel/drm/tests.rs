@@ -481,8 +481,8 @@ fn registration_unplug(test: &Test) {
     test.expect_eq(drops(&DATA_DROPS), before + 1, c_str!("data dropped once"));
 }
 
-/// GEM objects: size rounding, mmap offsets, reference counting, the data dropped exactly once,
-/// and the device kept alive by its objects.
+/// GEM objects: size rounding, mmap offsets (created on first use), reference counting, the data
+/// dropped exactly once, and the device kept alive by its objects.
 fn gem_lifetime(test: &Test) {
     let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_gem"), &THIS_MODULE) else {
         test.fail(format_args!("cannot register the parent"));
@@ -508,8 +508,13 @@ fn gem_lifetime(test: &Test) {
         c_str!("DriverObject::new got the rounded size"),
     );
     test.expect(core::ptr::eq(bo.device(), &*dev), c_str!("device"));
+    test.expect(
+        !bo.has_mmap_offset(),
+        c_str!("no mmap offset before it is asked for"),
+    );
     match (bo.create_mmap_offset(), bo.create_mmap_offset()) {
         (Ok(a), Ok(b)) => {
+            test.expect(bo.has_mmap_offset(), c_str!("mmap offset created"));
             test.expect(a != 0, c_str!("mmap offset non-zero"));
             test.expect_eq(a % 4096, 0, c_str!("mmap offset page aligned"));
             test.expect_eq(a, b, c_str!("mmap offset stable"));

@@ -192,6 +192,17 @@ impl<T: DriverObject> Object<T> {
         // SAFETY: The offset node is valid and set up.
         Ok(unsafe { bindings::drm_vma_node_offset_addr(addr_of_mut!((*self.as_raw()).vma_node)) })
     }
+
+    /// Whether the object has its fake mmap offset yet, for the tests (the offset is created by
+    /// the first [`Object::create_mmap_offset`], not with the object). Racy against a concurrent
+    /// `create_mmap_offset`, which the tests do not do.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn has_mmap_offset(&self) -> bool {
+        // SAFETY: The object and its offset node are valid. The node's offset reads 0 until
+        // `drm_gem_create_mmap_offset()` inserts it: the node starts zeroed and the offset space
+        // begins above 0 (`DRM_FILE_PAGE_OFFSET_START`).
+        unsafe { bindings::drm_vma_node_offset_addr(addr_of_mut!((*self.as_raw()).vma_node)) != 0 }
+    }
 }
 
 impl<T: DriverObject> Deref for Object<T> {
