@@ -49,8 +49,8 @@ fuzz: deps kernel tools
 	@seed=$(if $(FUZZ_SEED),$(FUZZ_SEED),$$(date +%s)); echo "fuzz seed $$seed"; \
 	scripts/guest.sh --kernel $(KERNEL) --name fuzz --timeout $$((2 * $(FUZZ_SECONDS) + 300)) \
 		--cmd "NOVAX_FUZZ_SECONDS=$(FUZZ_SECONDS) NOVAX_FUZZ_SEED=$$seed sh /guest/tests/60-fuzz.sh" \
-		$(RUN_FILES) $(wildcard /usr/bin/trinity)
-	@scripts/check-log.sh build/guest/fuzz/console.log
+		$(RUN_FILES) $(wildcard /usr/bin/trinity); rc=$$?; \
+	scripts/check-log.sh build/guest/fuzz/console.log && exit $$rc
 
 # Run any command in the guest: make guest GUEST_CMD='...' GUEST_FILES='...'
 guest:

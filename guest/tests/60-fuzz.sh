@@ -38,9 +38,9 @@ fi
 render= card=
 for d in /sys/kernel/debug/dri/*/novax; do
     m=${d%/novax}; m=${m##*/}
-    if [ "$m" -ge 128 ] 2> /dev/null; then
+    if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
         [ -c /dev/dri/renderD$m ] && render=/dev/dri/renderD$m
-    elif [ -c /dev/dri/card$m ]; then
+    elif [ "$m" -lt 64 ] 2> /dev/null && [ -c /dev/dri/card$m ]; then
         card=/dev/dri/card$m
     fi
 done
@@ -69,17 +69,24 @@ else
         --enable-fds=pseudo,testfile -V $victims -N $((SECS * 300)) -l off \
         > /tmp/trinity.log 2>&1 &
     tpid=$!
-    # The fds trinity opened on the victims, from its processes' fd tables (before it forks
-    # its children, trinity-main opens them all).
+    # The fds trinity opened on the victims, from the fd table of trinity-main (which makes no
+    # syscalls of the fuzzing itself), read once its first child exists: it opens them all
+    # before it forks.
     : > /tmp/trinity-fds
     for i in $(seq 1 120); do
+        main= child=
         for p in /proc/[0-9]*; do
             case $(cat $p/comm 2> /dev/null) in
-            trinity*) ls -l $p/fd 2> /dev/null | sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p" \
-                > /tmp/trinity-fds
-                [ -s /tmp/trinity-fds ] && break 2 ;;
+            trinity-main) main=$p ;;
+            trinity-c*) child=$p ;;
             esac
         done
+        if [ -n "$main" ] && [ -n "$child" ]; then
+            ls -l $main/fd 2> /dev/null | sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p" \
+                > /tmp/trinity-fds
+            break
+        fi
+        kill -0 $tpid 2> /dev/null || break
         sleep 0.5
     done
     wait $tpid
@@ -101,11 +108,14 @@ else
     [ -n "$left" ] && fail fuzz.trinity-reaped "trinity processes left:$left"
     echo 0 > /sys/module/drm/parameters/debug
     opens=$(dmesg | grep -c 'drm_open_helper\] comm="trinity')
-    ioctls=$(dmesg | grep -c 'drm_ioctl\] comm="trinity')
+    # One line per ioctl that got past the type check: the ioctl's description (with "dev="),
+    # or "invalid ioctl" for an unknown number (failing ones log a "ret=" line as well).
+    ioctls=$(dmesg | grep -cE 'drm_ioctl\] (comm="trinity[^"]*" pid=[0-9]*, dev=|invalid ioctl: comm="trinity)')
     fds=$(tr '\n' '|' < /tmp/trinity-fds | sed 's/|$//')
     total=$(grep -c '^\[child[0-9]*:[0-9]*\] \[[0-9]*\] [a-z0-9_]*(' /tmp/trinity.log)
     novax=0
-    [ -n "$fds" ] && novax=$(grep -cE "^\[child[0-9]*:[0-9]*\] \[[0-9]*\] [a-z0-9_]*\((fd|oldfd)=($fds)[,)]" /tmp/trinity.log)
+    # The fd argument is "fd" (mmap's is its fifth), "oldfd" (dup2, dup3) or "fildes" (dup).
+    [ -n "$fds" ] && novax=$(grep -cE "^\[child[0-9]*:[0-9]*\] \[[0-9]*\] [a-z0-9_]*\(([^)]*, )?(fd|oldfd|fildes)=($fds)[,)]" /tmp/trinity.log)
     novax_ioctls=0
     [ -n "$fds" ] && novax_ioctls=$(grep -cE "^\[child[0-9]*:[0-9]*\] \[[0-9]*\] ioctl\(fd=($fds)," /tmp/trinity.log)
     echo "NOVAX-FIGURE trinity_novax_calls $novax"

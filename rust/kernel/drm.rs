@@ -7,8 +7,9 @@
 //! ioctls with [`declare_drm_ioctls!`](crate::declare_drm_ioctls). The abstractions turn that
 //! into a constant `struct drm_driver` and `struct file_operations`, create the
 //! [`Device`] with the driver data pin-initialised in place and register it with a
-//! [`Registration`], whose drop unplugs the device: after that no driver ioctl runs any more,
-//! while open files keep the device and its data alive until they are closed.
+//! [`Registration`], whose drop unplugs the device: after that new ioctls fail and no
+//! [`Device::enter`] section (in which drivers use the hardware) runs any more, while open files
+//! keep the device and its data alive until they are closed.
 //!
 //! GEM objects are shmem-backed ([`gem::Object`]), with the generic helpers for mmap and PRIME.
 //! Modesetting is limited to an empty mode configuration ([`kms`]).

@@ -109,7 +109,8 @@ impl<T: Driver> Device<T> {
     /// Returns `None` once the [`Registration`](crate::drm::Registration) has been dropped. While
     /// the guard lives, dropping the registration waits for it, so the driver may use resources
     /// it releases after unplugging (the hardware). Ioctl handlers that do so enter the device
-    /// themselves: the DRM core only refuses ioctls that start after the unplug.
+    /// themselves: the DRM core refuses ioctls that start after the unplug, but a handler that
+    /// passed its check may run concurrently with the unplug or after it.
     ///
     /// # Examples
     ///

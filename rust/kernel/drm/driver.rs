@@ -331,18 +331,21 @@ impl<T: Driver> Vtable<T> {
 
 /// The registration of a DRM device: its device nodes exist while this lives.
 ///
-/// Dropping it unplugs the device (`drm_dev_unplug()`): the nodes go away, new opens fail, and
-/// once the drop returns no driver ioctl is running and none will start (they fail with
-/// `ENODEV`), so the driver may then release the hardware. Files that are still open keep the
-/// [`drm::Device`] and its [`Driver::Data`] alive until they are closed.
+/// Dropping it unplugs the device (`drm_dev_unplug()`): the nodes go away, new opens fail, ioctls
+/// that start afterwards fail with `ENODEV`, and once the drop returns no
+/// [`Device::enter`](drm::Device::enter) section is running and none will start, so the driver
+/// may then release what such sections use (the hardware). An ioctl handler that was already
+/// past the DRM core's unplug check may still run, or start, after the drop: handlers use the
+/// hardware only inside [`Device::enter`](drm::Device::enter). Files that are still open keep
+/// the [`drm::Device`] and its [`Driver::Data`] alive until they are closed.
 ///
 /// A registration may carry debugfs content of type `D` (see [`Registration::new_with_debugfs`]),
 /// which is dropped before the device is unplugged: the DRM core removes the device's debugfs
 /// directory, with anything left in it, when the device is unregistered.
 ///
 /// The drop waits for every [`Device::enter`](drm::Device::enter) section to end, so it must not
-/// happen inside one, nor in a driver ioctl handler (which runs inside one): it would wait for
-/// itself. Dropping it from the driver's unbind path, a work item or a file's `postclose` (the
+/// happen inside one (for example in an ioctl handler that has entered the device): it would
+/// wait for itself. Dropping it from the driver's unbind path, a work item or a file's `postclose` (the
 /// drop of [`DriverFile`] data) is fine.
 ///
 /// # Invariants

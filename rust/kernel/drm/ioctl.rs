@@ -161,8 +161,9 @@ pub(crate) const fn table_len(table: &'static [Descriptor]) -> c_int {
 ///
 /// It adds nothing to the path of the C handlers but the copy of the argument to an aligned
 /// local: no lock, no `drm_dev_enter()`. The DRM core already fails ioctls on an unplugged device
-/// with `ENODEV` before calling a handler; a handler that must not run concurrently with the
-/// unplug (because it touches the hardware) enters the device itself ([`drm::Device::enter`]).
+/// with `ENODEV` before calling a handler (a check that holds nothing: the unplug may complete
+/// while the handler runs); a handler that must not run after the unplug (because it touches
+/// the hardware) enters the device itself ([`drm::Device::enter`]).
 /// Putting that into every ioctl made the cheapest ones (`GETPARAM`) measurably slower than the
 /// DRM core's own (see `make bench`), for handlers that do not need it.
 ///
@@ -219,10 +220,11 @@ where
 ///   `fn(&drm::Device<Self>, &mut uapi_struct, &drm::File<Self::File>) -> Result`. It gets the
 ///   argument as copied from userspace (zero-extended if userspace passed a shorter struct),
 ///   and what it leaves there is copied back for ioctls that write (`_IOR`/`_IOWR`), also when it
-///   fails. It is not called once the device is unplugged (the DRM core fails the ioctl with
-///   `ENODEV`), but it may run while the device is being unplugged: a handler that touches the
-///   hardware, or anything the unplug tears down, does so inside
-///   [`Device::enter`](crate::drm::Device::enter), which the unplug waits for.
+///   fails. The DRM core fails ioctls that start after the unplug with `ENODEV`, but its check
+///   holds nothing: a handler may run while the device is being unplugged, or even after. A
+///   handler that touches the hardware, or anything else the driver releases after the unplug,
+///   does so inside [`Device::enter`](crate::drm::Device::enter), which fails once the device
+///   is unplugged and which the unplug waits for.
 ///
 /// Entries must be in ioctl number order, starting at `DRM_COMMAND_BASE`, without gaps. The
 /// build fails if an entry's request code does not encode its index as number, the size of

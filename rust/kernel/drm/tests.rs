@@ -118,11 +118,13 @@ fn getparam(
     Ok(())
 }
 
+/// Fails, after writing a handle: the dispatcher copies the argument back also on failure.
 fn gem_create(
     _dev: &drm::Device<Full>,
-    _args: &mut uapi::drm_novax_gem_create,
+    args: &mut uapi::drm_novax_gem_create,
     _file: &drm::File<FileData>,
 ) -> Result {
+    args.handle = 0x77;
     Err(ENOTTY)
 }
 
@@ -402,7 +404,8 @@ fn ioctl_dispatch(test: &Test) {
         test.fail(format_args!("Device::new failed"));
         return;
     };
-    // A zeroed `struct drm_file`: the handlers called here do not look into it.
+    // A zeroed `struct drm_file`, not an open file of the device as `File` otherwise guarantees:
+    // harmless here, because the two handlers called below never look at their file.
     // SAFETY: All-zero bytes are a valid `drm_file` (integers and null pointers).
     let zeroed = unsafe { core::mem::zeroed::<bindings::drm_file>() };
     let file = match KBox::new(Opaque::new(zeroed), GFP_KERNEL) {
@@ -412,13 +415,17 @@ fn ioctl_dispatch(test: &Test) {
             return;
         }
     };
+    /// A buffer aligned to 8, so that its offset 1 is misaligned for `u64`.
+    #[repr(C, align(8))]
+    struct Buf([u8; 1 + core::mem::size_of::<uapi::drm_novax_gem_create>()]);
     // The argument at offset 1 of the buffer: misaligned for its `u64` fields.
-    let mut buf = [0u8; 1 + core::mem::size_of::<uapi::drm_novax_getparam>()];
+    let mut b = Buf([0; 1 + core::mem::size_of::<uapi::drm_novax_gem_create>()]);
+    let buf = &mut b.0;
     buf[1..9].copy_from_slice(&1u64.to_ne_bytes());
-    buf[9..].fill(0xaa);
+    buf[9..17].fill(0xaa);
     let call = |index: usize, data: *mut u8| match Full::IOCTLS[index].raw_handler() {
-        // SAFETY: The device is of driver `Full`, `file` is a `drm_file` the handlers do not
-        // use, and `data` points to an argument of the ioctl's size.
+        // SAFETY: The device is of driver `Full`, `file` is a `drm_file` the two handlers called
+        // here do not use (see above), and `data` points to an argument of the ioctl's size.
         Some(handler) => unsafe { handler(dev.as_raw(), data.cast(), file.get()) },
         None => i32::MIN,
     };
@@ -433,10 +440,18 @@ fn ioctl_dispatch(test: &Test) {
     );
     test.expect_eq(buf[0], 0, c_str!("nothing written before the argument"));
 
-    // A failing handler: its errno, negative.
-    let mut create = [0u8; core::mem::size_of::<uapi::drm_novax_gem_create>()];
-    let ret = call(1, create.as_mut_ptr());
+    // A failing handler: its errno, negative, and what it wrote copied back.
+    buf.fill(0);
+    let ret = call(1, buf[1..].as_mut_ptr());
     test.expect_eq(ret, ENOTTY.to_errno(), c_str!("failing handler: -ENOTTY"));
+    let handle_at = 1 + core::mem::offset_of!(uapi::drm_novax_gem_create, handle);
+    let mut handle = [0u8; 4];
+    handle.copy_from_slice(&buf[handle_at..handle_at + 4]);
+    test.expect_eq(
+        u32::from_ne_bytes(handle),
+        0x77,
+        c_str!("argument copied back on failure"),
+    );
 }
 
 /// Registration and unplug: a registered device has its nodes; dropping the registration unplugs

@@ -8,8 +8,9 @@
 //! on shmem, the novax ioctls and debugfs files.
 //!
 //! Unbind (of this driver, or of the core driver, which removes the auxiliary device) unplugs
-//! the DRM device first: new opens fail, ioctls on open files get `ENODEV`, and once no ioctl is
-//! running any more the GSP handle is released, so nothing reaches the core driver after it.
+//! the DRM device first: new opens fail, ioctls on open files get `ENODEV`, and once no ioctl
+//! that uses the GSP (inside `drm::Device::enter`) is running any more the GSP handle is
+//! released, so nothing reaches the core driver after it.
 
 mod debugfs;
 mod drv;
