@@ -35,6 +35,15 @@ fi
 # type 'd', which drm_ioctl() of Linux 6.12 refuses with ENOTTY before any table lookup: trinity
 # fuzzes the DRM file operations (open, release, ioctl entry, mmap, lseek, fcntl, dup, write,
 # fsync) on novax, not the novax ioctl handlers, which are novax_fuzz's job above.
+# pids_named PATTERN: the pids of the processes whose name (comm) matches the shell PATTERN.
+pids_named() {
+    for p in /proc/[0-9]*; do
+        case $(cat $p/comm 2> /dev/null) in
+        $1) printf '%s ' ${p#/proc/} ;;
+        esac
+    done
+}
+
 render= card=
 for d in /sys/kernel/debug/dri/*/novax; do
     m=${d%/novax}; m=${m##*/}
@@ -74,16 +83,10 @@ else
     # before it forks.
     : > /tmp/trinity-fds
     for i in $(seq 1 120); do
-        main= child=
-        for p in /proc/[0-9]*; do
-            case $(cat $p/comm 2> /dev/null) in
-            trinity-main) main=$p ;;
-            trinity-c*) child=$p ;;
-            esac
-        done
-        if [ -n "$main" ] && [ -n "$child" ]; then
-            ls -l $main/fd 2> /dev/null | sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p" \
-                > /tmp/trinity-fds
+        main=$(pids_named 'trinity-main')
+        if [ -n "$main" ] && [ -n "$(pids_named 'trinity-c*')" ]; then
+            ls -l /proc/${main%% *}/fd 2> /dev/null |
+                sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p" > /tmp/trinity-fds
             break
         fi
         kill -0 $tpid 2> /dev/null || break
@@ -95,17 +98,12 @@ else
     # The time limit kills trinity's main process only: its children would live on with the
     # node open (and the novax module pinned for the scripts after this one).
     for i in 1 2 3 4 5 6 7 8 9 10; do
-        left=
-        for p in /proc/[0-9]*; do
-            case $(cat $p/comm 2> /dev/null) in
-            trinity*) left="$left ${p#/proc/}" ;;
-            esac
-        done
+        left=$(pids_named 'trinity*')
         [ -z "$left" ] && break
         kill -KILL $left 2> /dev/null
         sleep 0.2
     done
-    [ -n "$left" ] && fail fuzz.trinity-reaped "trinity processes left:$left"
+    [ -n "$left" ] && fail fuzz.trinity-reaped "trinity processes left: $left"
     echo 0 > /sys/module/drm/parameters/debug
     opens=$(dmesg | grep -c 'drm_open_helper\] comm="trinity')
     # One line per ioctl that got past the type check: the ioctl's description (with "dev="),
