@@ -24,6 +24,15 @@ else
     skip fuzz.novax "novax_fuzz not in the guest"
 fi
 
+# pids_named PATTERN: the pids of the processes whose name (comm) matches the shell PATTERN.
+pids_named() {
+    for p in /proc/[0-9]*; do
+        case $(cat $p/comm 2> /dev/null) in
+        $1) printf '%s ' ${p#/proc/} ;;
+        esac
+    done
+}
+
 # trinity, pointed at novax: its "pseudo" fd provider opens every file under the victim path
 # (-V), here 48 copies of the render node and 16 of the primary node, so that most fds it passes
 # to the syscalls are novax files (its "testfile" provider adds 20 plain files; without it its
@@ -35,14 +44,6 @@ fi
 # type 'd', which drm_ioctl() of Linux 6.12 refuses with ENOTTY before any table lookup: trinity
 # fuzzes the DRM file operations (open, release, ioctl entry, mmap, lseek, fcntl, dup, write,
 # fsync) on novax, not the novax ioctl handlers, which are novax_fuzz's job above.
-# pids_named PATTERN: the pids of the processes whose name (comm) matches the shell PATTERN.
-pids_named() {
-    for p in /proc/[0-9]*; do
-        case $(cat $p/comm 2> /dev/null) in
-        $1) printf '%s ' ${p#/proc/} ;;
-        esac
-    done
-}
 
 render= card=
 for d in /sys/kernel/debug/dri/*/novax; do

@@ -367,7 +367,7 @@ static int echo_latencies(int fd, int n, const char *const mode[2], uint64_t p50
 	if (!lat[0] || !lat[1] || per < 1)
 		goto out;
 	for (int b = 0; b < 2 * LAT_BLOCKS; b++) {
-		int m = (b ^ (b >> 1)) & 1;	/* napi, single, single, napi, ... */
+		int m = (b ^ (b >> 1)) & 1;	/* mode 0, 1, 1, 0, 0, 1, ... */
 
 		if (dbg_write("poll_mode", mode[m]))
 			goto out;
@@ -390,6 +390,13 @@ out:
 	free(lat[0]);
 	free(lat[1]);
 	return ret;
+}
+
+/* One latency row: A (novax's NAPI-style poller) and B in ns, and B / A. */
+static void report_latency(const char *name, uint64_t a, uint64_t b, const char *target)
+{
+	report("%-34s %12llu ns %12llu ns %8.2f  %9s  %s\n", name, (unsigned long long)a,
+	       (unsigned long long)b, a ? (double)b / a : 0, "", target);
 }
 
 struct flood { double msgs_per_s, irqs_per_msg, cpu_s; };
@@ -476,23 +483,15 @@ int main(int argc, char **argv)
 		if (echo_latencies(nfd, 4000, napi_single, p50, p99)) {
 			report("%-34s failed: %s\n", "echo latency", strerror(errno));
 		} else {
-			report("%-34s %12llu ns %12llu ns %8.2f  %9s  %s\n",
-			       "echo latency p50 (napi vs single)", (unsigned long long)p50[0],
-			       (unsigned long long)p50[1], p50[0] ? (double)p50[1] / p50[0] : 0, "",
-			       "");
-			report("%-34s %12llu ns %12llu ns %8.2f  %9s  %s\n",
-			       "echo latency p99 (napi vs single)", (unsigned long long)p99[0],
-			       (unsigned long long)p99[1], p99[0] ? (double)p99[1] / p99[0] : 0, "",
-			       ">= 1.00 (no worse)");
+			report_latency("echo latency p50 (napi vs single)", p50[0], p50[1], "");
+			report_latency("echo latency p99 (napi vs single)", p99[0], p99[1],
+				       ">= 1.00 (no worse)");
 		}
 		/* The same measurement of napi against itself: the noise in the line above. */
 		if (!echo_latencies(nfd, 4000, napi_napi, p50, p99))
-			report("%-34s %12llu ns %12llu ns %8.2f  %9s  %s\n",
-			       "echo p99 control (napi vs napi)", (unsigned long long)p99[0],
-			       (unsigned long long)p99[1], p99[0] ? (double)p99[1] / p99[0] : 0, "",
-			       "(noise)");
+			report_latency("echo p99 control (napi vs napi)", p99[0], p99[1], "(noise)");
 
-		dbg_write("poll_mode", "napi");
+		/* echo_latencies() leaves the poller in "napi" mode. */
 		if (!flood(events, &nf)) {
 			dbg_write("poll_mode", "single");
 			if (!flood(events, &sf)) {
