@@ -152,20 +152,35 @@ impl<T: Poller> IrqPoll<T> {
     }
 
     /// Sets the budget of later polls (at least 1).
+    ///
+    /// Callable from any context, also while a poll runs: the store is a `WRITE_ONCE()` and the
+    /// softirq reads the weight once per poll with `READ_ONCE()`, so a poll sees the old or the
+    /// new budget, never a torn one.
     pub fn set_budget(&self, budget: u32) {
         let weight = c_int::try_from(budget.max(1)).unwrap_or(c_int::MAX);
-        // SAFETY: `iop` is valid; the softirq reads `weight` with a plain load once per poll, and
-        // an aligned `int` store is atomic, so it sees the old or the new value.
-        unsafe { core::ptr::addr_of_mut!((*self.iop.get()).weight).write_volatile(weight) };
+        // SAFETY: `iop` is initialised (type invariant); the helper only stores `weight`.
+        unsafe { bindings::irq_poll_set_weight(self.iop.get(), weight) };
     }
 }
 
 #[pinned_drop]
 impl<T: Poller> PinnedDrop for IrqPoll<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `iop` is initialised; `irq_poll_disable` waits for a running poll to finish
-        // and keeps it from being scheduled again, so `poller` is unused once it returns.
+        // SAFETY: `iop` is initialised (type invariant). `irq_poll_disable` keeps the poll from
+        // being scheduled again and waits until it is not scheduled, i.e. until a running poll
+        // has *completed*: it does not wait for the callback to return.
         unsafe { bindings::irq_poll_disable(self.iop.get()) };
+        // A poller completes from inside its callback (`PollContext::complete`) and then goes on
+        // using `self` (it unmasks the device, re-checks it, may reschedule), so the callback can
+        // still be running on another CPU. It runs in the `IRQ_POLL_SOFTIRQ` softirq, with bottom
+        // halves disabled, which is an RCU read-side critical section: waiting for a grace period
+        // waits for every callback that was running when the disable returned, as NAPI's
+        // `netif_napi_del()` does before a NAPI instance is freed. None can start afterwards
+        // (the disable keeps `IRQ_POLL_F_SCHED` set), so `poller` and `iop` are unused from here.
+        //
+        // SAFETY: Called from process context (dropping a pinned value may sleep here: the disable
+        // above already sleeps).
+        unsafe { bindings::synchronize_rcu() };
     }
 }
 
@@ -247,9 +262,17 @@ unsafe impl Backend for SpinLockBhBackend {
 
 #[cfg(CONFIG_KUNIT)]
 mod tests {
-    //! KUnit suite `novax_irq_poll`: the callback chosen by [`PollerVtable`].
+    //! KUnit suite `novax_irq_poll`: the callback chosen by [`PollerVtable`], and that dropping an
+    //! [`IrqPoll`] waits for a callback still running after it completed.
     use super::*;
-    use crate::{c_str, kunit_suite::Test};
+    use crate::{
+        c_str,
+        kunit_suite::Test,
+        new_work,
+        sync::Arc,
+        time::{ktime_ms_delta, Ktime},
+        workqueue::{self, impl_has_work, Work, WorkItem},
+    };
 
     struct WithPoll;
 
@@ -284,5 +307,137 @@ mod tests {
         );
     }
 
-    crate::kunit_suite!(novax_irq_poll, [callback_chosen]);
+    /// Set by [`Lingering`] once it has completed and is still running.
+    static IN_WINDOW: AtomicBool = AtomicBool::new(false);
+    /// Set by [`Lingering`] as the last thing before it returns.
+    static RETURNED: AtomicBool = AtomicBool::new(false);
+
+    /// How long [`Lingering`] keeps running after it completed.
+    const LINGER_MS: i64 = 200;
+
+    /// A poller that completes and then goes on running for a while, as a real one does when it
+    /// unmasks and re-checks its device after completing. It touches only statics, so that the
+    /// test stays safe on a broken `IrqPoll` that frees it too early.
+    struct Lingering;
+
+    #[vtable]
+    impl Poller for Lingering {
+        fn poll(&self, ctx: &PollContext<'_>, _budget: usize) -> usize {
+            ctx.complete();
+            IN_WINDOW.store(true, Ordering::SeqCst);
+            let start = Ktime::ktime_get();
+            while ktime_ms_delta(Ktime::ktime_get(), start) < LINGER_MS {
+                core::hint::spin_loop();
+            }
+            RETURNED.store(true, Ordering::SeqCst);
+            0
+        }
+    }
+
+    /// Set by [`Kick`] once it has scheduled the poll and no longer uses it.
+    static KICKED: AtomicBool = AtomicBool::new(false);
+
+    /// Schedules the poll from a worker of the unbound workqueue, i.e. (most likely) on
+    /// another CPU than the test, whose softirq then runs the callback there.
+    ///
+    /// # Invariants
+    ///
+    /// `poll` is valid until [`KICKED`] is set.
+    #[pin_data]
+    struct Kick {
+        poll: *const IrqPoll<Lingering>,
+        #[pin]
+        work: Work<Kick>,
+    }
+
+    // SAFETY: `poll` is only used by the worker, to schedule an `IrqPoll`, which is `Sync`.
+    unsafe impl Send for Kick {}
+    // SAFETY: As above.
+    unsafe impl Sync for Kick {}
+
+    impl_has_work! {
+        impl HasWork<Self> for Kick { self.work }
+    }
+
+    impl WorkItem for Kick {
+        type Pointer = Arc<Kick>;
+
+        fn run(this: Arc<Kick>) {
+            // SAFETY: `poll` is valid until `KICKED` is set (type invariant).
+            unsafe { (*this.poll).schedule() };
+            KICKED.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Sleeps until `flag` is set or `ms` milliseconds passed; returns whether it is set.
+    fn wait_for(flag: &AtomicBool, ms: i64) -> bool {
+        let start = Ktime::ktime_get();
+        while !flag.load(Ordering::SeqCst) {
+            if ktime_ms_delta(Ktime::ktime_get(), start) > ms {
+                return false;
+            }
+            // SAFETY: Process context; sleeping is allowed.
+            unsafe { bindings::msleep(1) };
+        }
+        true
+    }
+
+    /// One attempt: `Ok(true)` if the poll was dropped while its callback ran on another CPU
+    /// (so the drop's result means something), `Ok(false)` if the callback was not caught
+    /// running: it ran on the test's own CPU, or before the worker was done with the poll.
+    fn drop_during_callback(test: &Test) -> Result<bool> {
+        IN_WINDOW.store(false, Ordering::SeqCst);
+        RETURNED.store(false, Ordering::SeqCst);
+        KICKED.store(false, Ordering::SeqCst);
+        let poll = KBox::pin_init(IrqPoll::new(8, Lingering), GFP_KERNEL)?;
+        let poll_ptr: *const IrqPoll<Lingering> = &*poll;
+        // INVARIANT: `poll` is dropped only after `KICKED` is set, below.
+        let kick = Arc::pin_init(
+            pin_init!(Kick {
+                poll: poll_ptr,
+                work <- new_work!("irq_poll_test::kick"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let _ = workqueue::system_unbound().enqueue(kick);
+        let ran = wait_for(&IN_WINDOW, 5000);
+        // The worker always runs: wait for it without a limit, `poll` must outlive its use.
+        while !wait_for(&KICKED, 1000) {}
+        if !ran {
+            test.fail(format_args!("the poll callback did not run within 5 s"));
+            return Ok(false);
+        }
+        if RETURNED.load(Ordering::SeqCst) {
+            // The callback ran and returned before we looked: no overlap to test, try again.
+            return Ok(false);
+        }
+        // The callback has completed the poll and is still running on another CPU.
+        drop(poll);
+        test.expect(
+            RETURNED.load(Ordering::SeqCst),
+            c_str!("dropping an IrqPoll waits for a callback that completed but still runs"),
+        );
+        // On failure, let the callback finish before the next case.
+        while !wait_for(&RETURNED, 1000) {}
+        Ok(true)
+    }
+
+    fn drop_waits_for_callback(test: &Test) {
+        for _ in 0..20 {
+            match drop_during_callback(test) {
+                Ok(true) => return,
+                Ok(false) if test.failed() => return,
+                Ok(false) => {}
+                Err(e) => {
+                    test.fail(format_args!("setting up the poll: {:?}", e));
+                    return;
+                }
+            }
+        }
+        test.fail(format_args!(
+            "in 20 attempts the callback never ran on another CPU than the test (needs SMP)"
+        ));
+    }
+
+    crate::kunit_suite!(novax_irq_poll, [callback_chosen, drop_waits_for_callback]);
 }
