@@ -12,6 +12,8 @@
  */
 #include "novax.h"
 
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +21,17 @@
 #define FAST_TIMEOUT_MS 300
 
 static int dir = -1;
+
+/* When the echo children of stall-signal got their SIGUSR1. */
+static volatile sig_atomic_t got_signal;
+static struct timespec signal_ts;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	clock_gettime(CLOCK_MONOTONIC, &signal_ts);
+	got_signal = 1;
+}
 
 static uint64_t gstat(const char *key)
 {
@@ -383,6 +396,57 @@ igt_main
 				novax_gsp_echo(fd, (uint64_t)child << 32 | i);
 		}
 		igt_waitchildren_timeout(60, "echoes after the stall");
+	}
+
+	igt_describe("A signal interrupts RPCs blocked on a stalled GSP within 100 ms, not at the "
+		     "timeout: 16 waiting for their replies and 4 more waiting for one of the 16 "
+		     "RPC slots all end with EINTR (no SA_RESTART); echo works after the stall.");
+	igt_subtest("stall-signal") {
+		enum { CHILDREN = 20 };
+		uint64_t sent = gstat("messages_sent");
+		pid_t pids[CHILDREN];
+		int p[2];
+
+		igt_assert_eq(pipe(p), 0);
+		set_timeout_ms(10000);
+		emu_do(emu, NOVAX_EMU_CMD_STALL, 1, 0);
+		igt_fork(child, CHILDREN) {
+			struct sigaction sa = { .sa_handler = on_usr1 };
+			struct drm_novax_gsp_echo e = { .cookie = 0x516 + child };
+			struct timespec t1;
+			pid_t me = getpid();
+			long ms;
+			int ret;
+
+			sigemptyset(&sa.sa_mask);
+			igt_assert_eq(sigaction(SIGUSR1, &sa, NULL), 0);
+			igt_assert_eq(write(p[1], &me, sizeof(me)), (int)sizeof(me));
+			/* Not igt_ioctl(): it restarts on EINTR, as libdrm does. */
+			ret = ioctl(fd, DRM_IOCTL_NOVAX_GSP_ECHO, &e) ? -errno : 0;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			igt_assert_f(got_signal, "echo %d ended with %s before the signal\n", child,
+				     igt_errno_name(-ret));
+			ms = (t1.tv_sec - signal_ts.tv_sec) * 1000 +
+			     (t1.tv_nsec - signal_ts.tv_nsec) / 1000000;
+			igt_info("echo %d: %s %ld ms after the signal\n", child,
+				 igt_errno_name(-ret), ms);
+			igt_assert_eq(ret, -EINTR);
+			igt_assert_lte(ms, 100);
+		}
+		for (int i = 0; i < CHILDREN; i++)
+			igt_assert_eq(read(p[0], &pids[i], sizeof(pids[i])), (int)sizeof(pids[i]));
+		/* 16 RPCs are sent and wait for replies; the other 4 wait for a slot. */
+		wait_gstat("messages_sent", sent + 16, 10000);
+		usleep(300000);
+		igt_assert_eq_u64(gstat("messages_sent"), sent + 16);
+		for (int i = 0; i < CHILDREN; i++)
+			igt_assert_eq(kill(pids[i], SIGUSR1), 0);
+		igt_waitchildren_timeout(30, "interrupted echoes");
+		close(p[0]);
+		close(p[1]);
+		set_timeout_ms(FAST_TIMEOUT_MS);
+		emu_do(emu, NOVAX_EMU_CMD_STALL, 0, 0);
+		echo_ok(fd, 5);
 	}
 
 	igt_describe("A stalled echo through debugfs fails with ETIMEDOUT and reports it.");

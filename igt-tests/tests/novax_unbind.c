@@ -323,6 +323,48 @@ igt_main
 		close(fd);
 	}
 
+	igt_describe("Unbind and rebind the core PCI driver, and unload and reload it, while the "
+		     "GPU floods events, with poll budgets 1 and 64: the poll that is running when "
+		     "the device goes is waited for before its memory is freed (the sanitizer "
+		     "kernel reports a use after free otherwise); every rebound device works.");
+	igt_subtest("core-unbind-during-flood") {
+		static const char *const budgets[] = { "1", "64" };
+		struct novax_emu *emu = novax_emu_open();
+
+		igt_set_timeout(600, "core unbind during flood");
+		for (int b = 0; b < 2; b++) {
+			for (int i = 0; i < 5; i++) {
+				int fd = drm_open_novax_render(), dir = novax_debugfs_dir(fd);
+				uint64_t polls;
+
+				igt_assert_eq(novax_debugfs_write(dir, "poll_budget", budgets[b]), 0);
+				polls = novax_debugfs_get(dir, "poller_stats", "polls");
+				igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_FLOOD, 1000000, 0), 0);
+				usleep(30000 + 20000 * i);
+				igt_assert_f(novax_debugfs_get(dir, "poller_stats", "polls") > polls,
+					     "no poll ran during the flood\n");
+				close(dir);
+				close(fd);
+				if (i == 4) {
+					/* The last cycle unloads the module instead. */
+					igt_assert_eq(system("rmmod novax_core && "
+							     "insmod /modules/novax_core.ko"), 0);
+					fd = novax_wait_render(10000);
+					igt_assert_f(fd >= 0, "no render node after reloading "
+						     "novax_core\n");
+					refresh_aux();
+					cycles++;
+				} else {
+					unbind_core();
+					fd = bind_core();
+				}
+				check_works(fd);
+				close(fd);
+			}
+		}
+		novax_emu_close(emu);
+	}
+
 	/*
 	 * Last: after this the emulated GPU has been dead once. If anything goes wrong the GPU
 	 * may stay dead until the emulator restarts.
@@ -336,11 +378,36 @@ igt_main
 		uint32_t boot42 = novax_emu_reg_read(emu, NV_PMC_BOOT_42);
 		int fd = drm_open_novax_render(), dir = novax_debugfs_dir(fd);
 
+		uint64_t bad0 = novax_debugfs_get(dir, "gsp_stats", "bad_write_ptr"), polls0, polls1;
+
 		igt_set_timeout(180, "GPU disappearing");
 		igt_assert_eq(novax_debugfs_write(dir, "rpc_timeout_ms", "500"), 0);
+		/*
+		 * It dies in the middle of a write pointer excursion (an out-of-range message
+		 * queue write pointer, which the dead GPU never puts back), with a poll budget of
+		 * 1: the poll that finds the bad pointer has consumed nothing, so it must complete
+		 * instead of using up its budget again and again.
+		 */
+		igt_assert_eq(novax_debugfs_write(dir, "poll_budget", "1"), 0);
+		igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_FAULT,
+					    NOVAX_EMU_FAULT_WRITE_PTR_RANGE, 1), 0);
+		igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_ERROR_LOG, 0, 0), 0);
 		igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_DISAPPEAR, 0, 0), 0);
 		igt_assert_eq(novax_emu_gsp_state(emu), 2);
 		igt_assert_eq_u32(novax_emu_reg_read(emu, NV_PMC_BOOT_0), 0xffffffff);
+		/* The excursion lasts 100 ms; the two commands take a few. */
+		igt_assert_f(novax_debugfs_get(dir, "gsp_queues", "msgq_write_ptr") == 0xdead,
+			     "the write pointer excursion ended before the GPU died\n");
+		usleep(100000);
+		igt_assert_f(novax_debugfs_get(dir, "gsp_stats", "bad_write_ptr") > bad0,
+			     "the driver never saw the bad write pointer\n");
+		polls0 = novax_debugfs_get(dir, "poller_stats", "polls");
+		usleep(300000);
+		polls1 = novax_debugfs_get(dir, "poller_stats", "polls");
+		igt_info("polls in 300 ms with the bad write pointer: %" PRIu64 "\n",
+			 polls1 - polls0);
+		igt_assert_f(polls1 - polls0 <= 1, "the poll keeps running on a dead GPU: %" PRIu64
+			     " polls in 300 ms\n", polls1 - polls0);
 		for (int i = 0; i < 3; i++) {
 			struct drm_novax_gsp_echo e = { .cookie = i };
 			struct timespec t0, t1;

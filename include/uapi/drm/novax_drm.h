@@ -119,6 +119,13 @@ struct drm_novax_gem_info {
  * Sends an echo RPC carrying @cookie to the GSP firmware and waits for the reply. Fails with
  * -ENODEV once the device is gone, -ETIMEDOUT if the GSP does not answer in time, and -EIO if the
  * reply is malformed or does not carry @cookie back.
+ *
+ * The device has 16 RPC slots. A call made while all 16 are in use waits for a free one; the
+ * timeout (the driver's RPC timeout, 2 s by default) covers that wait, the send and the reply.
+ * Every wait is interruptible: a signal ends the call with -EINTR. Before the RPC is sent (while
+ * waiting for a slot or for room in the command queue) the call is restarted instead if the
+ * signal handler was installed with SA_RESTART; once it is sent, the call fails with -EINTR and
+ * the late reply is discarded.
  */
 struct drm_novax_gsp_echo {
 	/** @cookie: in, any value; out, the value the GSP returned (the same). */

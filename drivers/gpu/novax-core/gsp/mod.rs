@@ -21,11 +21,11 @@ use crate::{
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
-    irq_poll::{PollContext, PollLock},
+    irq_poll::{PollContext, PollLock, SpinLockBhBackend},
     new_condvar, new_mutex, new_poll_lock,
     pci::Bar,
     prelude::*,
-    sync::{CondVar, CondVarTimeoutResult, Mutex},
+    sync::{lock::Guard, CondVar, CondVarTimeoutResult, Mutex},
     time::{msecs_to_jiffies, Ktime},
 };
 use msg::{function, Reject, GSP_PAGE_SIZE, MSG_COUNT};
@@ -222,9 +222,13 @@ impl Gsp {
                 return Err(ETIMEDOUT);
             }
             let left = u32::try_from(left.min(100)).unwrap_or(100);
-            let _ = self
+            if let CondVarTimeoutResult::Signal { .. } = self
                 .rpc_done
-                .wait_interruptible_timeout(&mut guard, msecs_to_jiffies(left));
+                .wait_interruptible_timeout(&mut guard, msecs_to_jiffies(left))
+            {
+                // Whoever is binding the device (insmod, a sysfs bind) was interrupted.
+                return Err(EINTR);
+            }
         }
         Ok(())
     }
@@ -269,13 +273,20 @@ impl Gsp {
         let timeout = i64::from(self.timeout_ms.load(Relaxed));
         let deadline = Ktime::ktime_get().to_ms() + timeout;
 
-        // Claim a slot, handing it our reply buffer.
+        // Claim a slot, handing it our reply buffer. With all `RPC_SLOTS` in use, wait for one
+        // (interruptibly, until the deadline): nothing is sent yet, so a signal restarts the
+        // call.
         let index = {
             let mut slots = self.slots.lock();
-            let index = slots
-                .iter()
-                .position(|s| s.state == SlotState::Free)
-                .ok_or(EBUSY)?;
+            let index = loop {
+                if let Some(index) = slots.iter().position(|s| s.state == SlotState::Free) {
+                    break index;
+                }
+                if self.gone.load(Relaxed) {
+                    return Err(ENODEV);
+                }
+                self.wait_rpc_done(&mut slots, deadline, ERESTARTSYS)?;
+            };
             let slot = &mut slots[index];
             slot.state = SlotState::Waiting;
             slot.sequence = sequence;
@@ -293,17 +304,9 @@ impl Gsp {
                 if slots[index].state == SlotState::Done {
                     break core::mem::replace(&mut slots[index].result, Ok(0));
                 }
-                let left = deadline - Ktime::ktime_get().to_ms();
-                if left <= 0 {
-                    inc(&self.stats.rpc_timeouts);
-                    break Err(ETIMEDOUT);
-                }
-                let left = u32::try_from(left).unwrap_or(u32::MAX);
-                if let CondVarTimeoutResult::Signal { .. } = self
-                    .rpc_done
-                    .wait_interruptible_timeout(&mut slots, msecs_to_jiffies(left))
-                {
-                    break Err(EINTR);
+                // Sent: a signal cannot restart the call (the GSP would see it twice).
+                if let Err(e) = self.wait_rpc_done(&mut slots, deadline, EINTR) {
+                    break Err(e);
                 }
             },
         };
@@ -312,10 +315,35 @@ impl Gsp {
         let len = slot.reply_len;
         slot.state = SlotState::Free;
         drop(slots);
+        // Wake an RPC waiting for a slot (and, harmlessly, those waiting for replies).
+        self.rpc_done.notify_all();
         if result.is_err() {
             inc(&self.stats.rpc_errors);
         }
         result.map(|r| (r, len))
+    }
+
+    /// Waits for `rpc_done` once, interruptibly and at most until `deadline` (ms): `ETIMEDOUT`
+    /// (counted) once the deadline has passed, `on_signal` if a signal is pending.
+    fn wait_rpc_done(
+        &self,
+        slots: &mut Guard<'_, KVec<Slot>, SpinLockBhBackend>,
+        deadline: i64,
+        on_signal: Error,
+    ) -> Result {
+        let left = deadline - Ktime::ktime_get().to_ms();
+        if left <= 0 {
+            inc(&self.stats.rpc_timeouts);
+            return Err(ETIMEDOUT);
+        }
+        let left = u32::try_from(left).unwrap_or(u32::MAX);
+        match self
+            .rpc_done
+            .wait_interruptible_timeout(slots, msecs_to_jiffies(left))
+        {
+            CondVarTimeoutResult::Signal { .. } => Err(on_signal),
+            _ => Ok(()),
+        }
     }
 
     /// Queues one command, waiting for ring space until `deadline` (ms).
@@ -344,13 +372,17 @@ impl Gsp {
                 inc(&self.stats.rpc_timeouts);
                 return Err(ETIMEDOUT);
             }
-            // Wait for the GSP to consume commands (it replies as it does).
+            // Wait for the GSP to consume commands (it replies as it does). Nothing is queued
+            // yet, so a signal restarts the call.
             drop(cmdq);
             {
                 let mut g = self.slots.lock();
-                let _ = self
+                if let CondVarTimeoutResult::Signal { .. } = self
                     .rpc_done
-                    .wait_interruptible_timeout(&mut g, msecs_to_jiffies(1));
+                    .wait_interruptible_timeout(&mut g, msecs_to_jiffies(1))
+                {
+                    return Err(ERESTARTSYS);
+                }
             }
             cmdq = self.cmdq.lock();
         }
@@ -390,7 +422,7 @@ impl Gsp {
         let single = self.mode.load(Relaxed) == PollMode::Single as u32;
         let limit = if single { 1 } else { budget };
         let done = self.drain(limit);
-        if done >= limit && !single {
+        if done >= limit && !single && !self.gone.load(Relaxed) {
             // More may be pending: stay masked, the softirq polls again.
             inc(&self.stats.polls_budget_exhausted);
             return done;
@@ -454,8 +486,10 @@ impl Gsp {
                     inc(&self.stats.bad[reject_index(reject)]);
                     self.log_bad(reject, rptr);
                     if reject == Reject::WritePtr {
-                        // Nothing to consume; try again at the next interrupt or poll.
-                        done += 1;
+                        // Nothing to consume, so it is no work done: counting it would keep a
+                        // poll whose budget it uses up running for as long as the write pointer
+                        // stays bad (forever, on a GPU that fell off the bus). The poll
+                        // completes; the next interrupt looks again.
                         break;
                     }
                     next
