@@ -199,19 +199,41 @@ pub unsafe trait SharedData: Sync + 'static {
 }
 
 /// The C auxiliary device and the data shared with its driver.
+///
+/// # Invariants
+///
+/// `adev.dev.type_` is [`REGISTRATION_TYPE`] (set before the device is added), which is how
+/// [`Device::shared_data`] tells an `AuxWithData` from an `auxiliary_device` created in C.
+/// While `data` is not NULL it came from `into_foreign` of the registration's `D`, `tag` is the
+/// `'static` `SharedData::TAG` of the type `T` that `D` dereferences to, and `shared` points to
+/// that `T`, which lives as long as the foreign `data`.
 #[repr(C)]
 struct AuxWithData {
     adev: bindings::auxiliary_device,
     tag: *const c_char,
     data: *const c_void,
+    shared: *const c_void,
 }
 
-/// An auxiliary device: created by [`Registration`], bound by a [`Driver`].
+/// The device type of every auxiliary device a [`Registration`] creates: a marker, with no name
+/// (no `DEVTYPE` in uevents), groups or callbacks, so the devices behave as C-created ones do.
+#[repr(transparent)]
+struct RegistrationType(bindings::device_type);
+
+// SAFETY: The value is never written; the driver core only reads it.
+unsafe impl Sync for RegistrationType {}
+
+static REGISTRATION_TYPE: RegistrationType = RegistrationType(
+    // SAFETY: All-zeroes is a valid `device_type` (NULL name, groups and callbacks).
+    unsafe { core::mem::zeroed() },
+);
+
+/// An auxiliary device, bound by a [`Driver`]. It may have been created by a [`Registration`]
+/// or by C code.
 ///
 /// # Invariants
 ///
-/// The wrapped `auxiliary_device` is valid, and was created by a [`Registration`] (it is the
-/// first field of an `AuxWithData`); with `Ctx = Bound` a driver is bound to it.
+/// The wrapped `auxiliary_device` is valid; with `Ctx = Bound` a driver is bound to it.
 #[repr(transparent)]
 pub struct Device<Ctx: DeviceContext = Normal>(
     Opaque<bindings::auxiliary_device>,
@@ -239,12 +261,22 @@ impl<Ctx: DeviceContext> Device<Ctx> {
 impl Device<Bound> {
     /// The data the parent shared, if it is of type `D`.
     ///
-    /// Valid while the driver is bound (the parent unregisters the device, unbinding the driver,
-    /// before it drops the data).
+    /// `ENOENT` if the device was not created by a [`Registration`] (e.g. by C code: it carries
+    /// no shared data), `ENODEV` if its registration is going away, `EINVAL` if the data is of
+    /// another type. Valid while the driver is bound (the parent unregisters the device,
+    /// unbinding the driver, before it drops the data).
     pub fn shared_data<D: SharedData>(&self) -> Result<&D> {
-        // SAFETY: By the type invariant the device is the first field of an `AuxWithData`.
-        let aux = unsafe { &*self.as_raw().cast::<AuxWithData>() };
-        if aux.data.is_null() || aux.tag.is_null() {
+        let adev = self.as_raw();
+        // SAFETY: `adev` is valid (type invariant); `type` is set before the device is added and
+        // constant afterwards.
+        let ty = unsafe { (*adev).dev.type_ };
+        if !core::ptr::eq(ty, &REGISTRATION_TYPE.0) {
+            return Err(ENOENT);
+        }
+        // SAFETY: Only a `Registration` gives a device `REGISTRATION_TYPE`, and it allocates
+        // such devices as the first field of an `AuxWithData` (type invariant of `AuxWithData`).
+        let aux = unsafe { &*adev.cast::<AuxWithData>() };
+        if aux.data.is_null() || aux.shared.is_null() || aux.tag.is_null() {
             return Err(ENODEV);
         }
         // SAFETY: `tag` points to a NUL-terminated `'static` string (`SharedData::TAG`).
@@ -252,9 +284,10 @@ impl Device<Bound> {
         if tag.as_bytes() != D::TAG.as_bytes() {
             return Err(EINVAL);
         }
-        // SAFETY: The tags match, so `data` points to a `D` (`SharedData` safety contract) that
-        // lives until the registration is dropped, after this driver is unbound.
-        Ok(unsafe { &*aux.data.cast::<D>() })
+        // SAFETY: The tags match, so `shared` points to a `D` (`SharedData` safety contract and
+        // the `AuxWithData` invariant) that lives until the registration drops its data, after
+        // this driver is unbound.
+        Ok(unsafe { &*aux.shared.cast::<D>() })
     }
 }
 
@@ -310,7 +343,7 @@ impl<D: ForeignOwnable> Registration<D> {
         data: D,
     ) -> Result<Self>
     where
-        D: core::ops::Deref<Target = T>,
+        for<'a> D::Borrowed<'a>: core::ops::Deref<Target = T>,
     {
         // SAFETY: `auxiliary_device` is a C struct for which all-zeroes is valid.
         let adev: bindings::auxiliary_device = unsafe { core::mem::zeroed() };
@@ -319,6 +352,7 @@ impl<D: ForeignOwnable> Registration<D> {
                 adev,
                 tag: T::TAG.as_char_ptr(),
                 data: core::ptr::null(),
+                shared: core::ptr::null(),
             },
             GFP_KERNEL,
         )?;
@@ -330,6 +364,8 @@ impl<D: ForeignOwnable> Registration<D> {
             (*adev).id = id;
             (*adev).dev.parent = parent.as_raw();
             (*adev).dev.release = Some(release);
+            // INVARIANT: Marks the device as the first field of an `AuxWithData`.
+            (*adev).dev.type_ = &REGISTRATION_TYPE.0;
         }
         // SAFETY: `adev` is filled in as `auxiliary_device_init` requires.
         let ret = unsafe { bindings::auxiliary_device_init(core::ptr::addr_of_mut!((*aux).adev)) };
@@ -339,8 +375,18 @@ impl<D: ForeignOwnable> Registration<D> {
             return Err(e);
         }
         // From here on `release` frees `aux` when the last reference goes.
+        let foreign = data.into_foreign();
+        // The shared `T` is found through the foreign pointer, not assumed to be at it: an
+        // `Arc<T>`'s foreign pointer points at its reference count, a `KBox<T>`'s at the `T`.
+        // SAFETY: `foreign` came from `into_foreign` just above and is not reclaimed before
+        // `from_foreign` in `drop` (or below on failure), so the `T` it owns stays where it is.
+        let shared: *const T = &*unsafe { D::borrow(foreign) };
         // SAFETY: `aux` is valid; nobody can see `data` before the device is added.
-        unsafe { (*aux).data = data.into_foreign() };
+        // INVARIANT: `data` from `into_foreign`, `shared` the `T` it owns, `tag` its tag.
+        unsafe {
+            (*aux).data = foreign;
+            (*aux).shared = shared.cast();
+        }
         // SAFETY: Initialised above.
         let ret = unsafe {
             bindings::__auxiliary_device_add(
@@ -373,6 +419,7 @@ impl<D: ForeignOwnable> Drop for Registration<D> {
         // SAFETY: `data` came from `into_foreign`; nobody uses it after the unbind above. Clear
         // the pointer for anyone still holding a device reference.
         unsafe {
+            (*aux).shared = core::ptr::null();
             let data = core::mem::take(&mut (*aux).data);
             drop(D::from_foreign(data));
         }

@@ -58,7 +58,15 @@ impl auxiliary::Driver for NovaxAux {
 fn probe(
     adev: &auxiliary::Device<Bound>,
 ) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
-    let iface: &CoreIface = adev.shared_data()?;
+    let iface: &CoreIface = adev.shared_data().inspect_err(|e| {
+        pr_err!(
+            "{}.{}.{}: not created by novax_core (error {}): refusing it\n",
+            AUX_MODNAME.to_str().unwrap_or("?"),
+            AUX_NAME.to_str().unwrap_or("?"),
+            adev.id(),
+            e.to_errno()
+        )
+    })?;
     let info = iface.info;
     // The DRM device's parent is the GPU (the auxiliary device's parent), not the auxiliary
     // device: userspace (libdrm's drmGetDevice, hence drm_info and Mesa) identifies DRM devices
