@@ -25,7 +25,7 @@ if [ -e $dev/driver ]; then
 else
     pass aux-foreign.refused
 fi
-check aux-foreign.refusal-logged dmesg_has 'novax: novax_core\.drm\.4096: not created by novax_core \(error -2\)'
+check aux-foreign.refusal-logged dmesg_has 'novax novax_core\.drm\.4096: not created by novax_core \(error -2\)'
 check aux-foreign.probe-error dmesg_has 'novax_core\.drm\.4096: probe with driver novax failed with error -2'
 # The core driver's own device is untouched.
 real=$(ls -d /sys/bus/auxiliary/devices/novax_core.drm.* | grep -v '\.4096$' | head -1)

@@ -10,6 +10,10 @@
 //! On a real NVIDIA GPU it identifies and logs the chip and stops there: loading and booting the
 //! GSP firmware is out of scope for now.
 
+// `try_pin_init!` expands recursively per field, and `Gsp` has more fields than the default
+// limit of 128 allows.
+#![recursion_limit = "256"]
+
 mod chip;
 mod gsp;
 mod iface;
@@ -21,7 +25,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use gsp::{msg, Gsp, BAR_SIZE};
 use iface::{CoreCtx, CoreIface, CoreOps, GpuInfo, PollMode, Snapshot};
 use kernel::{
-    auxiliary, c_str,
+    auxiliary, c_str, dev_err, dev_info, dev_warn,
+    device::Device,
     driver::Bound,
     irq::{Flags, Registration as IrqRegistration},
     irq_poll::IrqPoll,
@@ -106,8 +111,9 @@ impl Inner {
         match kind {
             Kind::Nvidia => {
                 let bar0 = pdev.iomap_region_sized::<BAR_SIZE>(0, c_str!("novax_core/bar0"))?;
-                let spec = identify(&bar0)?;
-                pr_info!(
+                let spec = identify(pdev.as_ref(), &bar0)?;
+                dev_info!(
+                    pdev,
                     "{} ({}), rev {}: GSP firmware boot is not supported yet, stopping here\n",
                     spec.chipset.name(),
                     spec.chipset.arch().name(),
@@ -122,23 +128,30 @@ impl Inner {
 
     fn new_emulated(pdev: &pci::Device<Bound>, enabled: pci::EnabledDevice) -> Result<Self> {
         if pdev.resource_len(2)? < u64::try_from(BAR_SIZE)? {
-            pr_info!("ivshmem device without a novax-sized memory BAR: not ours\n");
+            dev_info!(
+                pdev,
+                "ivshmem device without a novax-sized memory BAR: not ours\n"
+            );
             return Err(ENODEV);
         }
         let bar = pdev.iomap_region_sized::<BAR_SIZE>(2, c_str!("novax_core/gpu"))?;
         if EMU_SIGNATURE0::read(&bar).raw() != regs::EMU_SIGNATURE0_VALUE
             || EMU_SIGNATURE1::read(&bar).raw() != regs::EMU_SIGNATURE1_VALUE
         {
-            pr_info!("ivshmem device without the novax signature: not ours\n");
+            dev_info!(
+                pdev,
+                "ivshmem device without the novax signature: not ours\n"
+            );
             return Err(ENODEV);
         }
-        let spec = identify(&bar)?;
+        let spec = identify(pdev.as_ref(), &bar)?;
         let shm_base = usize::try_from(EMU_GSP_SHM_OFFSET::read(&bar).raw())?;
         let shm_size = usize::try_from(EMU_GSP_SHM_SIZE::read(&bar).raw())?;
         if shm_size < msg::SHM_MIN_SIZE
             || !matches!(shm_base.checked_add(shm_size), Some(e) if e <= BAR_SIZE)
         {
-            pr_err!(
+            dev_err!(
+                pdev,
                 "GSP shared memory {:#x}+{:#x} does not fit the BAR\n",
                 shm_base,
                 shm_size
@@ -147,7 +160,10 @@ impl Inner {
         }
         let peer = EMU_PEER_ID::read(&bar).raw() & 0xffff;
         let doorbell = pdev.iomap_region_sized::<0x100>(0, c_str!("novax_core/doorbell"))?;
-        let gsp = Arc::pin_init(Gsp::new(bar, doorbell, peer, shm_base)?, GFP_KERNEL)?;
+        let gsp = Arc::pin_init(
+            Gsp::new(pdev.as_ref(), bar, doorbell, peer, shm_base)?,
+            GFP_KERNEL,
+        )?;
 
         let vectors = pdev.alloc_irq_vectors(1, 2, IrqTypes::MSIX)?;
         let irq_nr = vectors.irq(0)?;
@@ -167,11 +183,11 @@ impl Inner {
 
         gsp.boot();
         if let Err(e) = gsp.wait_init_done(5000) {
-            pr_err!("GSP did not report GSP_INIT_DONE: {:?}\n", e);
+            dev_err!(pdev, "GSP did not report GSP_INIT_DONE: {:?}\n", e);
             gsp.shutdown();
             return Err(e);
         }
-        let info = match static_info(&gsp, &spec) {
+        let info = match static_info(pdev.as_ref(), &gsp, &spec) {
             Ok(info) => info,
             Err(e) => {
                 gsp.shutdown();
@@ -220,18 +236,22 @@ impl Inner {
     }
 }
 
-fn identify<const SIZE: usize>(io: &kernel::io::Io<SIZE>) -> Result<Spec> {
+fn identify<const SIZE: usize>(dev: &Device, io: &kernel::io::Io<SIZE>) -> Result<Spec> {
     match Spec::identify(io) {
         Ok(spec) => Ok(spec),
         Err(Refusal::NotResponding) => {
-            pr_err!("NV_PMC_BOOT_0 reads 0xffffffff: the GPU is not responding\n");
+            dev_err!(
+                dev,
+                "NV_PMC_BOOT_0 reads 0xffffffff: the GPU is not responding\n"
+            );
             Err(ENODEV)
         }
         Err(Refusal::PreTuring {
             architecture,
             chipset,
         }) => {
-            pr_err!(
+            dev_err!(
+                dev,
                 "chipset {:#x} (architecture {:#x}) predates Turing and has no GSP: unsupported\n",
                 chipset,
                 architecture
@@ -242,7 +262,8 @@ fn identify<const SIZE: usize>(io: &kernel::io::Io<SIZE>) -> Result<Spec> {
             architecture,
             chipset,
         }) => {
-            pr_err!(
+            dev_err!(
+                dev,
                 "unknown chipset {:#x} (architecture {:#x}): unsupported\n",
                 chipset,
                 architecture
@@ -257,11 +278,12 @@ fn copy_name(dst: &mut [u8], src: &str) {
     dst[..n].copy_from_slice(&src.as_bytes()[..n]);
 }
 
-fn static_info(gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
+fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
     let mut reply = KVec::from_elem(0u8, 128, GFP_KERNEL)?;
     let (result, len) = gsp.rpc(msg::function::EMU_STATIC_INFO, &[], &mut reply)?;
     if result != 0 || len < 128 {
-        pr_err!(
+        dev_err!(
+            dev,
             "static info RPC failed: result {:#x}, {} bytes\n",
             result,
             len
@@ -270,7 +292,8 @@ fn static_info(gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
     }
     let boot0 = msg::get_u32(&reply, 0);
     if boot0 != spec.boot {
-        pr_warn!(
+        dev_warn!(
+            dev,
             "static info reports BOOT_0 {:#x}, the register says {:#x}\n",
             boot0,
             spec.boot
@@ -293,7 +316,8 @@ fn static_info(gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
     };
     copy_name(&mut info.chip_name, spec.chipset.name());
     copy_name(&mut info.arch_name, spec.chipset.arch().name());
-    pr_info!(
+    dev_info!(
+        dev,
         "{}, {}, rev {}: GSP firmware {}.{}.{} ({}), {} MiB VRAM\n",
         spec.chipset.name(),
         spec.chipset.arch().name(),

@@ -19,8 +19,8 @@ mod gem;
 #[path = "../../novax-core/iface.rs"]
 mod iface;
 
-use iface::{CoreIface, AUX_MODNAME, AUX_NAME};
-use kernel::{auxiliary, debugfs::Scope, driver::Bound, drm, prelude::*};
+use iface::CoreIface;
+use kernel::{auxiliary, debugfs::Scope, dev_err, dev_info, driver::Bound, drm, prelude::*};
 
 kernel::module_auxiliary_driver! {
     type: NovaxAux,
@@ -59,11 +59,9 @@ fn probe(
     adev: &auxiliary::Device<Bound>,
 ) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
     let iface: &CoreIface = adev.shared_data().inspect_err(|e| {
-        pr_err!(
-            "{}.{}.{}: not created by novax_core (error {}): refusing it\n",
-            AUX_MODNAME.to_str().unwrap_or("?"),
-            AUX_NAME.to_str().unwrap_or("?"),
-            adev.id(),
+        dev_err!(
+            adev,
+            "not created by novax_core (error {}): refusing it\n",
             e.to_errno()
         )
     })?;
@@ -76,14 +74,12 @@ fn probe(
         drv::DeviceData::new(iface.acquire(), info),
         |dir, _dev| KBox::pin_init(debugfs::scope(dir, iface.acquire(), info), GFP_KERNEL),
     )?;
-    pr_info!(
-        "{} {} rev {:02x} on {}.{}.{}: DRM render node ready\n",
+    dev_info!(
+        adev,
+        "{} {} rev {:02x}: DRM render node ready\n",
         iface::name_str(&info.chip_name),
         iface::name_str(&info.arch_name),
         info.revision,
-        AUX_MODNAME.to_str().unwrap_or("?"),
-        AUX_NAME.to_str().unwrap_or("?"),
-        adev.id()
     );
     Ok(reg)
 }

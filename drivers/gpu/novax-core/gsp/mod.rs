@@ -21,12 +21,15 @@ use crate::{
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
+    dev_warn,
+    device::Device,
     irq_poll::{PollContext, PollLock, SpinLockBhBackend},
     new_condvar, new_mutex, new_poll_lock,
     pci::Bar,
     prelude::*,
     sync::{lock::Guard, CondVar, CondVarTimeoutResult, Mutex},
     time::{msecs_to_jiffies, Ktime},
+    types::ARef,
 };
 use msg::{function, Reject, GSP_PAGE_SIZE, MSG_COUNT};
 use queue::Shm;
@@ -118,6 +121,8 @@ struct Cmdq {
 /// The GSP of one GPU.
 #[pin_data]
 pub(crate) struct Gsp {
+    /// The GPU, for messages.
+    dev: ARef<Device>,
     bar: Bar<BAR_SIZE>,
     doorbell: Bar<0x100>,
     peer: u32,
@@ -143,6 +148,7 @@ pub(crate) struct Gsp {
 impl Gsp {
     /// Sets up the queues in shared memory at `shm_base` of `bar` (not yet booted).
     pub(crate) fn new(
+        dev: &Device,
         bar: Bar<BAR_SIZE>,
         doorbell: Bar<0x100>,
         peer: u32,
@@ -166,9 +172,11 @@ impl Gsp {
                 GFP_KERNEL,
             )?;
         }
+        let dev: ARef<Device> = dev.into();
         let max_msg = usize::try_from(MSG_COUNT - 1)? * GSP_PAGE_SIZE;
         let buf = KVVec::from_elem(0u8, max_msg, GFP_KERNEL)?;
         Ok(try_pin_init!(Self {
+            dev,
             bar,
             doorbell,
             peer,
@@ -509,7 +517,8 @@ impl Gsp {
         // Rate limit: the first 10, then every 1000th.
         let n = self.logged.fetch_add(1, Relaxed);
         if n < 10 || n % 1000 == 0 {
-            pr_warn!(
+            dev_warn!(
+                &*self.dev,
                 "GSP message rejected at read pointer {}: {} ({} rejected so far)\n",
                 rptr,
                 reject.name(),
@@ -539,8 +548,12 @@ impl Gsp {
                 let text = payload.split(|&b| b == 0).next().unwrap_or(&[]);
                 let text = &text[..text.len().min(128)];
                 match core::str::from_utf8(text) {
-                    Ok(t) => pr_warn!("GSP error log: {}\n", t),
-                    Err(_) => pr_warn!("GSP error log ({} bytes, not UTF-8)\n", text.len()),
+                    Ok(t) => dev_warn!(&*self.dev, "GSP error log: {}\n", t),
+                    Err(_) => dev_warn!(
+                        &*self.dev,
+                        "GSP error log ({} bytes, not UTF-8)\n",
+                        text.len()
+                    ),
                 }
             }
             function::EMU_TICK => {
