@@ -76,12 +76,12 @@ unsafe impl device_id::RawDeviceId for DeviceId {
 
 /// An auxiliary ID table of `N` entries with driver information of type `U` (see
 /// [`device_id::IdArray`]).
-pub type IdTable<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
+pub type IdArray<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
 
-/// A reference to an [`IdTable`], independent of its length, for [`Driver::ID_TABLE`].
-pub type IdTableRef<U> = device_id::IdTable<DeviceId, U>;
+/// An auxiliary ID table of any length, for [`Driver::ID_TABLE`].
+pub type IdTable<U> = &'static dyn device_id::IdTable<DeviceId, U>;
 
-impl<U: 'static, const N: usize> IdTable<U, N> {
+impl<U: 'static, const N: usize> IdArray<U, N> {
     /// Builds a table from `ids` and their information `info` (same order).
     pub const fn new(ids: [DeviceId; N], info: [U; N]) -> Self {
         let zero = bindings::auxiliary_device_id {
@@ -106,7 +106,7 @@ pub trait Driver: Send + Sync + Sized + 'static {
     type IdInfo: 'static;
 
     /// The devices this driver binds to.
-    const ID_TABLE: IdTableRef<Self::IdInfo>;
+    const ID_TABLE: IdTable<Self::IdInfo>;
 
     /// Binds the driver to `adev`; returns the per-device data, which lives until unbind.
     fn probe(adev: &Device<Bound>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
@@ -157,7 +157,7 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `id` is the matching entry of our table.
         let id = unsafe { &*id };
         from_result(|| {
-            let info = T::ID_TABLE.info(id).ok_or(EINVAL)?;
+            let info = T::ID_TABLE.info_of(id).ok_or(EINVAL)?;
             let data = KBox::pin_init(T::probe(dev, info), GFP_KERNEL)?;
             // SAFETY: `adev` is valid; taken back in `remove_callback`.
             unsafe { bindings::auxiliary_set_drvdata(adev, data.into_foreign().cast_mut()) };

@@ -70,12 +70,12 @@ unsafe impl device_id::RawDeviceId for DeviceId {
 /// A PCI ID table of `N` entries, each with driver information of type `U` (see
 /// [`device_id::IdArray`]): the PCI core hands the matched entry to `probe`, which receives the
 /// entry's information.
-pub type IdTable<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
+pub type IdArray<U, const N: usize> = device_id::IdArray<DeviceId, U, N>;
 
-/// A reference to an [`IdTable`], independent of its length, for [`Driver::ID_TABLE`].
-pub type IdTableRef<U> = device_id::IdTable<DeviceId, U>;
+/// A PCI ID table of any length, for [`Driver::ID_TABLE`].
+pub type IdTable<U> = &'static dyn device_id::IdTable<DeviceId, U>;
 
-impl<U: 'static, const N: usize> IdTable<U, N> {
+impl<U: 'static, const N: usize> IdArray<U, N> {
     /// Builds a table from `ids` and their information `info` (same order).
     pub const fn new(ids: [DeviceId; N], info: [U; N]) -> Self {
         let mut raw = [DeviceId::raw(0, 0, 0, 0).0; N];
@@ -96,7 +96,7 @@ pub trait Driver: Send + Sync + Sized + 'static {
     type IdInfo: 'static;
 
     /// The devices this driver binds to.
-    const ID_TABLE: IdTableRef<Self::IdInfo>;
+    const ID_TABLE: IdTable<Self::IdInfo>;
 
     /// Binds the driver to `dev`, a device that matched the entry with information `info`.
     ///
@@ -155,7 +155,7 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `id` points to the entry of our ID table that matched.
         let id = unsafe { &*id };
         from_result(|| {
-            let info = T::ID_TABLE.info(id).ok_or(EINVAL)?;
+            let info = T::ID_TABLE.info_of(id).ok_or(EINVAL)?;
             let data = KBox::pin_init(T::probe(dev, info), GFP_KERNEL)?;
             // SAFETY: `pdev` is valid; the pointer is taken back in `remove_callback`.
             unsafe { bindings::pci_set_drvdata(pdev, data.into_foreign().cast_mut()) };
@@ -452,7 +452,7 @@ mod tests {
     use super::*;
     use crate::{c_str, kunit_suite::Test};
 
-    static TABLE: IdTable<u32, 2> = IdTable::new(
+    static TABLE: IdArray<u32, 2> = IdArray::new(
         [
             DeviceId::from_id(0x10de, 0x2684),
             DeviceId::from_class(0x10de, 0x03_0000, 0xff_0000),
@@ -461,7 +461,7 @@ mod tests {
     );
 
     fn id_table(test: &Test) {
-        let t = TABLE.as_ref();
+        let t: IdTable<u32> = &TABLE;
         let ids = t.ids();
         test.expect_eq(ids.len(), 2, c_str!("two entries"));
         test.expect_eq(ids[0].device, 0x2684, c_str!("device id"));
@@ -472,20 +472,33 @@ mod tests {
         );
         test.expect_eq(ids[1].class_mask, 0xff_0000, c_str!("class mask"));
         test.expect_eq(ids[1].driver_data, 1, c_str!("driver_data is the index"));
-        test.expect_eq(t.info(&ids[0]).copied(), Some(7), c_str!("info of entry 0"));
         test.expect_eq(
-            t.info(&ids[1]).copied(),
+            t.info_of(&ids[0]).copied(),
+            Some(7),
+            c_str!("info of entry 0"),
+        );
+        test.expect_eq(
+            t.info_of(&ids[1]).copied(),
             Some(9),
             c_str!("info by driver_data"),
         );
+        test.expect_eq(t.info(1).copied(), Some(9), c_str!("info by index"));
         let mut foreign = ids[1];
         foreign.driver_data = 2;
-        test.expect_eq(t.info(&foreign), None, c_str!("out-of-range index: None"));
+        test.expect_eq(
+            t.info_of(&foreign),
+            None,
+            c_str!("out-of-range index: None"),
+        );
         let whole = core::ptr::from_ref(&TABLE).cast::<bindings::pci_device_id>();
         test.expect(whole == t.as_ptr(), c_str!("the entries start the table"));
-        // SAFETY: `whole` points to the whole table, whose entries are followed by the sentinel
-        // (`repr(C)`, same type).
-        let after = unsafe { &*whole.add(2) };
+        test.expect_eq(
+            TABLE.raw_ids().size(),
+            3 * core::mem::size_of::<bindings::pci_device_id>(),
+            c_str!("raw table: two entries and the terminator"),
+        );
+        // SAFETY: `as_ptr` is valid for the entries and the sentinel that follows them.
+        let after = unsafe { &*t.as_ptr().add(2) };
         test.expect(
             after.vendor == 0
                 && after.device == 0

@@ -59,13 +59,14 @@ enum Kind {
 
 // A `const`, not a `static`: `Driver::ID_TABLE` refers to it, and constants may refer to statics
 // only from Rust 1.83 on (the kernel's minimum is 1.78).
-const ID_TABLE: pci::IdTable<Kind, 2> = pci::IdTable::new(
+const ID_TABLE: pci::IdArray<Kind, 2> = pci::IdArray::new(
     [
         pci::DeviceId::from_class(PCI_VENDOR_NVIDIA, PCI_CLASS_DISPLAY, 0xff_0000),
         pci::DeviceId::from_id(PCI_VENDOR_REDHAT_QUMRANET, PCI_DEVICE_IVSHMEM),
     ],
     [Kind::Nvidia, Kind::Emulated],
 );
+kernel::module_device_table!("pci", MODULE_PCI_TABLE, ID_TABLE);
 
 /// Auxiliary device instance numbers.
 static NEXT_AUX_ID: AtomicU32 = AtomicU32::new(0);
@@ -89,7 +90,7 @@ struct Inner {
 
 impl pci::Driver for NovaxCore {
     type IdInfo = Kind;
-    const ID_TABLE: pci::IdTableRef<Kind> = ID_TABLE.as_ref();
+    const ID_TABLE: pci::IdTable<Kind> = &ID_TABLE;
 
     fn probe(pdev: &pci::Device<Bound>, kind: &'static Kind) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {

@@ -31,8 +31,9 @@ kernel::module_auxiliary_driver! {
 }
 
 // A `const`: `Driver::ID_TABLE` refers to it (see the core driver's table).
-const ID_TABLE: auxiliary::IdTable<(), 1> =
-    auxiliary::IdTable::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
+const ID_TABLE: auxiliary::IdArray<(), 1> =
+    auxiliary::IdArray::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
+kernel::module_device_table!("auxiliary", MODULE_AUX_TABLE, ID_TABLE);
 
 /// The driver's per-device data. Fields drop in order: the DRM device is unplugged (after its
 /// debugfs files are removed), then the GSP handle is released.
@@ -44,7 +45,7 @@ struct NovaxAux {
 
 impl auxiliary::Driver for NovaxAux {
     type IdInfo = ();
-    const ID_TABLE: auxiliary::IdTableRef<()> = ID_TABLE.as_ref();
+    const ID_TABLE: auxiliary::IdTable<()> = &ID_TABLE;
 
     fn probe(adev: &auxiliary::Device<Bound>, _info: &'static ()) -> impl PinInit<Self, Error> {
         let reg = probe(adev);
