@@ -14,7 +14,7 @@
  * Maps @len bytes of anonymous user memory for the running KUnit test (attaching an mm to the
  * test's kthread if needed); KUnit unmaps it when the test ends. Returns 0 on failure.
  */
-unsigned long rust_helper_novax_debugfs_test_ubuf(unsigned long len)
+unsigned long rust_helper_debugfs_test_ubuf(unsigned long len)
 {
 	struct kunit *test = kunit_get_current_test();
 
@@ -25,7 +25,7 @@ unsigned long rust_helper_novax_debugfs_test_ubuf(unsigned long len)
 }
 #endif
 
-const struct cred *rust_helper_novax_current_cred(void)
+const struct cred *rust_helper_current_cred(void)
 {
 	return current_cred();
 }

@@ -40,7 +40,7 @@ __u64 rust_helper_drm_vma_node_offset_addr(struct drm_vma_offset_node *node)
  * left to the caller; on success the object holds one reference, released through
  * base.funcs->free.
  */
-int rust_helper_novax_drm_gem_shmem_init(struct drm_device *dev,
+int rust_helper_drm_gem_shmem_init_lazy(struct drm_device *dev,
 					 struct drm_gem_shmem_object *shmem, size_t size,
 					 bool private)
 {
@@ -69,7 +69,7 @@ int rust_helper_novax_drm_gem_shmem_init(struct drm_device *dev,
 }
 
 /* The size of the shmem object to create for an imported dma-buf. */
-size_t rust_helper_novax_drm_prime_import_size(struct dma_buf_attachment *attach)
+size_t rust_helper_drm_prime_import_size(struct dma_buf_attachment *attach)
 {
 	return PAGE_ALIGN(attach->dmabuf->size);
 }
@@ -79,7 +79,7 @@ size_t rust_helper_novax_drm_prime_import_size(struct dma_buf_attachment *attach
  * mask, as vgem does for its own, so that dma-bufs of other devices can be mapped for it when
  * they are imported.
  */
-int rust_helper_novax_drm_faux_dma_mask(struct device *dev)
+int rust_helper_drm_faux_dma_mask(struct device *dev)
 {
 	return dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
 }

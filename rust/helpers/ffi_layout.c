@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C half of the FFI layout self-test (rust/kernel/ffi_layout_test.rs): sizeof and offsetof
- * as the C compiler sees them, for every C struct whose fields novax's Rust reads or writes.
+ * as the C compiler sees them, for every C struct whose fields the Rust abstractions read or write.
  * The Rust half compares these against size_of/offset_of! on the bindgen output, which catches
  * a bindgen that lays structs out wrongly (0.73.2 with 6.12's task_struct) at once.
  *
@@ -25,7 +25,7 @@
 #include <linux/seq_file.h>
 #include <linux/stddef.h>
 
-struct novax_ffi_layout_entry {
+struct ffi_layout_entry {
 	const char *name;
 	size_t value;
 };
@@ -33,7 +33,7 @@ struct novax_ffi_layout_entry {
 #define SIZE(s) { #s, sizeof(struct s) }
 #define OFF(s, f) { #s "." #f, offsetof(struct s, f) }
 
-static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
+static const struct ffi_layout_entry ffi_layout_table[] = {
 	SIZE(task_struct),
 	OFF(task_struct, __state),
 	OFF(task_struct, flags),
@@ -189,17 +189,17 @@ static const struct novax_ffi_layout_entry novax_ffi_layout[] = {
 	OFF(drm_ioctl_desc, name),
 };
 
-size_t rust_helper_novax_ffi_layout_count(void)
+size_t rust_helper_ffi_layout_count(void)
 {
-	return ARRAY_SIZE(novax_ffi_layout);
+	return ARRAY_SIZE(ffi_layout_table);
 }
 
-const char *rust_helper_novax_ffi_layout_name(size_t i)
+const char *rust_helper_ffi_layout_name(size_t i)
 {
-	return i < ARRAY_SIZE(novax_ffi_layout) ? novax_ffi_layout[i].name : NULL;
+	return i < ARRAY_SIZE(ffi_layout_table) ? ffi_layout_table[i].name : NULL;
 }
 
-size_t rust_helper_novax_ffi_layout_value(size_t i)
+size_t rust_helper_ffi_layout_value(size_t i)
 {
-	return i < ARRAY_SIZE(novax_ffi_layout) ? novax_ffi_layout[i].value : 0;
+	return i < ARRAY_SIZE(ffi_layout_table) ? ffi_layout_table[i].value : 0;
 }

@@ -4,8 +4,8 @@
 //!
 //! C header: [`include/linux/auxiliary_bus.h`](srctree/include/linux/auxiliary_bus.h)
 //!
-//! The auxiliary bus splits one piece of hardware between drivers: a parent driver (here the
-//! novax core PCI driver) creates an auxiliary device named `<module>.<name>.<id>` under its own
+//! The auxiliary bus splits one piece of hardware between drivers: a parent driver (e.g. a GPU's
+//! core PCI driver) creates an auxiliary device named `<module>.<name>.<id>` under its own
 //! device with a [`Registration`]; a driver matching `<module>.<name>` ([`Driver`]) binds to it.
 //!
 //! A parent usually has to give the child driver access to its services. The C idiom is to embed

@@ -402,12 +402,12 @@ impl Dir {
     ///
     /// let dir = Dir::new(c_str!("rust_debugfs_ro_example"));
     /// let version = KBox::pin_init(dir.read_only_file(c_str!("version"), 3u32), GFP_KERNEL)?;
-    /// let name = KBox::pin_init(dir.read_only_file(c_str!("name"), c_str!("novax")), GFP_KERNEL)?;
+    /// let name = KBox::pin_init(dir.read_only_file(c_str!("name"), c_str!("example")), GFP_KERNEL)?;
     /// // The data can be anything initialised in place, here a mutex.
     /// let state = KBox::pin_init(dir.read_only_file(c_str!("state"), new_mutex!(1u8)), GFP_KERNEL)?;
     /// *state.lock() = 2;
     /// assert_eq!(**version, 3);
-    /// assert_eq!(name.to_str()?, "novax");
+    /// assert_eq!(name.to_str()?, "example");
     /// # Ok::<(), Error>(())
     /// ```
     pub fn read_only_file<'a, T>(

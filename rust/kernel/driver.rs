@@ -142,11 +142,11 @@ impl<T: RegistrationOps> Module<T> {
 #[macro_export]
 macro_rules! module_driver {
     ($adapter:ty, name: $name:tt, $($f:tt)*) => {
-        struct __NovaxDriverModule {
+        struct __DriverModule {
             _driver: $crate::driver::Module<$adapter>,
         }
 
-        impl $crate::Module for __NovaxDriverModule {
+        impl $crate::Module for __DriverModule {
             fn init(module: &'static $crate::ThisModule) -> $crate::error::Result<Self> {
                 Ok(Self {
                     _driver: $crate::driver::Module::new($crate::c_str!($name), module)?,
@@ -155,7 +155,7 @@ macro_rules! module_driver {
         }
 
         $crate::prelude::module! {
-            type: __NovaxDriverModule,
+            type: __DriverModule,
             name: $name,
             $($f)*
         }

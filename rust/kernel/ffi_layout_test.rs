@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! FFI layout self-test: the KUnit suite `novax_ffi_layout`.
+//! FFI layout self-test: the KUnit suite `rust_ffi_layout`.
 //!
 //! Rust reaches C structs through bindgen's output, so a bindgen that lays a struct out wrongly
 //! makes Rust read the wrong bytes with no error anywhere (bindgen 0.73.2 drops `task_struct`'s
 //! explicit padding on 6.12, shifting every later field by 56 bytes). This suite compares, for
-//! every C struct whose fields novax's Rust uses, `size_of`/`offset_of!` on the bindings with
+//! every C struct whose fields the Rust abstractions use, `size_of`/`offset_of!` on the bindings with
 //! C's `sizeof`/`offsetof` from `rust/helpers/ffi_layout.c`: one case per struct.
 
 use crate::{bindings, kunit_suite::Test, str::CStr};
@@ -26,12 +26,12 @@ type Entries = &'static [(&'static str, usize)];
 /// Looks a name up in the C table.
 fn c_value(name: &str) -> Option<usize> {
     // SAFETY: The helpers only read a static table and bound-check the index.
-    let count = unsafe { bindings::novax_ffi_layout_count() };
+    let count = unsafe { bindings::ffi_layout_count() };
     (0..count).find_map(|i| {
         // SAFETY: `i` is in range; the name is a static NUL-terminated string.
-        let n = unsafe { CStr::from_char_ptr(bindings::novax_ffi_layout_name(i)) };
+        let n = unsafe { CStr::from_char_ptr(bindings::ffi_layout_name(i)) };
         // SAFETY: `i` is in range.
-        (n.as_bytes() == name.as_bytes()).then(|| unsafe { bindings::novax_ffi_layout_value(i) })
+        (n.as_bytes() == name.as_bytes()).then(|| unsafe { bindings::ffi_layout_value(i) })
     })
 }
 
@@ -52,10 +52,10 @@ fn check(test: &Test, rust: Entries) {
         }
     }
     // SAFETY: As in `c_value`.
-    let count = unsafe { bindings::novax_ffi_layout_count() };
+    let count = unsafe { bindings::ffi_layout_count() };
     for i in 0..count {
         // SAFETY: As in `c_value`.
-        let n = unsafe { CStr::from_char_ptr(bindings::novax_ffi_layout_name(i)) };
+        let n = unsafe { CStr::from_char_ptr(bindings::ffi_layout_name(i)) };
         let n = n.as_bytes();
         let ours = n == strukt.as_bytes()
             || (n.starts_with(strukt.as_bytes()) && n.get(strukt.len()) == Some(&b'.'));
@@ -176,7 +176,7 @@ fn drm_ioctl_desc(test: &Test) {
 }
 
 crate::kunit_suite!(
-    novax_ffi_layout,
+    rust_ffi_layout,
     [
         task_struct,
         device,

@@ -262,7 +262,7 @@ unsafe impl Backend for SpinLockBhBackend {
 
 #[cfg(CONFIG_KUNIT)]
 mod tests {
-    //! KUnit suite `novax_irq_poll`: the callback chosen by [`PollerVtable`], and that dropping an
+    //! KUnit suite `rust_irq_poll`: the callback chosen by [`PollerVtable`], and that dropping an
     //! [`IrqPoll`] waits for a callback still running after it completed.
     use super::*;
     use crate::{
@@ -439,5 +439,5 @@ mod tests {
         ));
     }
 
-    crate::kunit_suite!(novax_irq_poll, [callback_chosen, drop_waits_for_callback]);
+    crate::kunit_suite!(rust_irq_poll, [callback_chosen, drop_waits_for_callback]);
 }

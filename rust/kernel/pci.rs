@@ -448,7 +448,7 @@ unsafe impl<const SIZE: usize> Sync for Bar<SIZE> {}
 
 #[cfg(CONFIG_KUNIT)]
 mod tests {
-    //! KUnit suite `novax_pci`: ID table construction.
+    //! KUnit suite `rust_pci`: ID table construction.
     use super::*;
     use crate::{c_str, kunit_suite::Test};
 
@@ -508,5 +508,5 @@ mod tests {
         );
     }
 
-    crate::kunit_suite!(novax_pci, [id_table]);
+    crate::kunit_suite!(rust_pci, [id_table]);
 }

@@ -41,7 +41,7 @@ impl UserBuf {
     /// Maps the buffer for the running test, failing the test if that is not possible.
     fn new(test: &Test) -> Option<Self> {
         // SAFETY: Called from a running KUnit test, as the helper needs.
-        let addr = unsafe { bindings::novax_debugfs_test_ubuf(UBUF_LEN) };
+        let addr = unsafe { bindings::debugfs_test_ubuf(UBUF_LEN) };
         if addr == 0 {
             test.fail(format_args!("cannot map user memory"));
             return None;
@@ -87,7 +87,7 @@ impl Open {
         };
         // SAFETY: `path` is a valid path of debugfs (`dentry` is a live debugfs dentry, on the
         // superblock `mnt` mounts); the credentials are the current task's.
-        let file = unsafe { bindings::dentry_open(&path, flags, bindings::novax_current_cred()) };
+        let file = unsafe { bindings::dentry_open(&path, flags, bindings::current_cred()) };
         // SAFETY: We hold `mnt` from `vfs_kern_mount()`; an open file holds its own reference.
         unsafe { bindings::mntput(mnt) };
         let file = NonNull::new(from_err_ptr(file)?).ok_or(ENOMEM)?;
@@ -260,10 +260,10 @@ fn read_formatting(test: &Test) {
     };
     expect_read(test, ubuf, dentry_of(&neg), b"-5\n", "i64");
 
-    let Some(s) = boxed(test, dir.read_only_file(c_str!("cstr"), c_str!("novax"))) else {
+    let Some(s) = boxed(test, dir.read_only_file(c_str!("cstr"), c_str!("rust"))) else {
         return;
     };
-    expect_read(test, ubuf, dentry_of(&s), b"novax\n", "CStr");
+    expect_read(test, ubuf, dentry_of(&s), b"rust\n", "CStr");
 
     let Some(b) = boxed(
         test,

@@ -48,7 +48,7 @@ pub struct DriverInfo {
     pub minor: c_int,
     /// Patch level.
     pub patchlevel: c_int,
-    /// Driver name, e.g. `"novax"`: what `drmGetVersion()` and `drm_info` show.
+    /// Driver name, e.g. `"nouveau"`: what `drmGetVersion()` and `drm_info` show.
     pub name: &'static CStr,
     /// A one-line description of the driver.
     pub desc: &'static CStr,

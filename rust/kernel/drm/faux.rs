@@ -54,7 +54,7 @@ impl FauxParent {
             dev: NonNull::new(dev).ok_or(ENOMEM)?,
         };
         // SAFETY: The device is valid and not yet in use.
-        to_result(unsafe { bindings::novax_drm_faux_dma_mask(this.dev.as_ptr()) })?;
+        to_result(unsafe { bindings::drm_faux_dma_mask(this.dev.as_ptr()) })?;
         Ok(this)
     }
 

@@ -149,8 +149,8 @@ pub(crate) const fn table_ptr(table: &'static [Descriptor]) -> *const bindings::
 
 /// The `num_ioctls` of `drm_driver` for `table`.
 pub(crate) const fn table_len(table: &'static [Descriptor]) -> c_int {
-    // CAST: `u32` to `usize`, lossless on the 64-bit targets novax builds for; `From` is not
-    // `const`.
+    // CAST: `u32` to `usize`, lossless on the 32- and 64-bit targets the kernel supports (the
+    // value is below 0x100); `From` is not `const`.
     let max = (bindings::DRM_COMMAND_END - bindings::DRM_COMMAND_BASE) as usize;
     assert!(table.len() <= max, "DRM ioctl table too long");
     // CAST: Lossless, the length is at most 96 (checked above); `TryFrom` is not `const`.

@@ -60,7 +60,8 @@ impl Drop for Bo {
     }
 }
 
-/// The full driver: all four novax ioctls and `show_fdinfo`.
+/// The full driver: four ioctls (those of the UAPI header the kernel crate's bindings carry,
+/// `novax_drm.h`, as a stand-in for any driver's) and `show_fdinfo`.
 struct Full;
 
 /// A driver with no ioctls and no optional hooks.

@@ -100,7 +100,7 @@ impl<T: DriverObject> Object<T> {
         let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(obj) });
         // SAFETY: `raw` is valid; `obj` is zeroed with `funcs` set, `size` page aligned.
         let ret = unsafe {
-            bindings::novax_drm_gem_shmem_init(
+            bindings::drm_gem_shmem_init_lazy(
                 dev.as_raw(),
                 Opaque::raw_get(addr_of!((*raw).obj)),
                 size,
@@ -250,7 +250,7 @@ pub(crate) unsafe extern "C" fn prime_import_sg_table_callback<T: DriverObject>(
     // SAFETY: The DRM core holds a reference on the device during the import.
     let dev = unsafe { drm::Device::<T::Driver>::as_ref(raw_dev) };
     // SAFETY: `attach` is a valid attachment.
-    let size = unsafe { bindings::novax_drm_prime_import_size(attach) };
+    let size = unsafe { bindings::drm_prime_import_size(attach) };
     match Object::<T>::create(dev, size, true) {
         Ok(obj) => {
             let obj = ARef::into_raw(obj);
