@@ -122,6 +122,16 @@ mod private {
 impl DeviceContext for Normal {}
 impl DeviceContext for Bound {}
 
+/// A reference to a device that a driver is bound to for as long as the reference lives, e.g.
+/// a bus device in the [`Bound`] context. [`Devres`](crate::devres::Devres) takes it as proof
+/// that the device's managed resources are not released yet.
+///
+/// # Safety
+///
+/// While a `&Self` exists, the device `as_ref()` returns is bound to a driver: its device-managed
+/// resources (`devres`) are not released before the reference ends.
+pub unsafe trait BoundDevice: AsRef<crate::device::Device> {}
+
 /// Runs the registration of a bus driver for a whole module: the implementation behind
 /// `module_pci_driver!` and `module_auxiliary_driver!`.
 pub struct Module<T: RegistrationOps> {

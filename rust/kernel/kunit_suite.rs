@@ -49,6 +49,11 @@ impl Test {
         Self { ptr }
     }
 
+    /// The C test context, e.g. for KUnit's resource helpers (`kunit_device_register()`).
+    pub fn as_raw(&self) -> *mut bindings::kunit {
+        self.ptr
+    }
+
     /// Marks the test case failed and logs why. The case keeps running, like `KUNIT_EXPECT_*`.
     pub fn fail(&self, args: fmt::Arguments<'_>) {
         crate::kunit::err(format_args!("    # {}\n", args));
