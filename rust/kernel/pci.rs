@@ -282,6 +282,11 @@ impl Device<Bound> {
     }
 }
 
+// SAFETY: The bus hands out `&Device<Bound>` only to callbacks running while a driver is bound
+// (`probe`, `unbind`), and the driver core releases the device's resources only after the driver
+// is unbound, which is after those callbacks return.
+unsafe impl crate::driver::BoundDevice for Device<Bound> {}
+
 impl<Ctx: DeviceContext> AsRef<device::Device> for Device<Ctx> {
     fn as_ref(&self) -> &device::Device {
         // SAFETY: `as_raw` is valid, so is its embedded `struct device`, which lives as long as

@@ -161,10 +161,7 @@ impl Inner {
         }
         let peer = EMU_PEER_ID::read(&bar).raw() & 0xffff;
         let doorbell = pdev.iomap_region_sized::<0x100>(0, c_str!("novax_core/doorbell"))?;
-        let gsp = Arc::pin_init(
-            Gsp::new(pdev.as_ref(), bar, doorbell, peer, shm_base)?,
-            GFP_KERNEL,
-        )?;
+        let gsp = Arc::pin_init(Gsp::new(pdev, bar, doorbell, peer, shm_base)?, GFP_KERNEL)?;
 
         let vectors = pdev.alloc_irq_vectors(1, 2, IrqTypes::MSIX)?;
         let irq_nr = vectors.irq(0)?;

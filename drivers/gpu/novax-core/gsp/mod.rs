@@ -23,8 +23,10 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
     dev_warn,
     device::Device,
+    devres::Devres,
+    driver::Bound,
     irq_poll::{PollContext, PollLock, SpinLockBhBackend},
-    new_condvar, new_mutex, new_poll_lock,
+    new_condvar, new_mutex, new_poll_lock, pci,
     pci::Bar,
     prelude::*,
     sync::{lock::Guard, CondVar, CondVarTimeoutResult, Mutex},
@@ -123,8 +125,11 @@ struct Cmdq {
 pub(crate) struct Gsp {
     /// The GPU, for messages.
     dev: ARef<Device>,
-    bar: Bar<BAR_SIZE>,
-    doorbell: Bar<0x100>,
+    /// The register window: revoked when the core driver is unbound, whoever still holds the
+    /// `Gsp` then (the DRM driver's handles, a debugfs file): accesses after that do nothing.
+    bar: Devres<Bar<BAR_SIZE>>,
+    /// The ivshmem doorbell register, revoked with `bar`.
+    doorbell: Devres<Bar<0x100>>,
     peer: u32,
     shm_base: usize,
     #[pin]
@@ -148,7 +153,7 @@ pub(crate) struct Gsp {
 impl Gsp {
     /// Sets up the queues in shared memory at `shm_base` of `bar` (not yet booted).
     pub(crate) fn new(
-        dev: &Device,
+        pdev: &pci::Device<Bound>,
         bar: Bar<BAR_SIZE>,
         doorbell: Bar<0x100>,
         peer: u32,
@@ -172,7 +177,9 @@ impl Gsp {
                 GFP_KERNEL,
             )?;
         }
-        let dev: ARef<Device> = dev.into();
+        let dev: ARef<Device> = pdev.as_ref().into();
+        let bar = Devres::new(pdev, bar, GFP_KERNEL)?;
+        let doorbell = Devres::new(pdev, doorbell, GFP_KERNEL)?;
         let max_msg = usize::try_from(MSG_COUNT - 1)? * GSP_PAGE_SIZE;
         let buf = KVVec::from_elem(0u8, max_msg, GFP_KERNEL)?;
         Ok(try_pin_init!(Self {
@@ -196,24 +203,44 @@ impl Gsp {
         }))
     }
 
-    fn shm(&self) -> Shm<'_, BAR_SIZE> {
-        Shm {
-            io: &self.bar,
-            base: self.shm_base,
-        }
+    /// Runs `f` on the register window in an RCU read-side section (`f` must not sleep);
+    /// `ENODEV` once the mapping is revoked (the core driver was unbound).
+    fn with_bar<R>(&self, f: impl FnOnce(&Bar<BAR_SIZE>) -> R) -> Result<R> {
+        self.bar.try_access_with(f).ok_or(ENODEV)
+    }
+
+    /// Runs `f` on the GSP shared memory, as [`Gsp::with_bar`].
+    fn with_shm<R>(&self, f: impl FnOnce(&Shm<'_, BAR_SIZE>) -> R) -> Result<R> {
+        self.with_bar(|bar| {
+            f(&Shm {
+                io: bar,
+                base: self.shm_base,
+            })
+        })
+    }
+
+    /// Writes the GSP's interrupt enable (nothing once unbound).
+    fn set_intr_enable(&self, on: bool) {
+        let _ = self.with_bar(|bar| EMU_INTR_ENABLE::from_raw(u32::from(on)).write(bar));
+    }
+
+    /// Rings the GPU peer's ivshmem doorbell (nothing once unbound).
+    fn kick_peer(&self) {
+        let _ = self
+            .doorbell
+            .try_access_with(|db| db.write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET));
     }
 
     fn ring_doorbell(&self, wptr: u32) {
-        NV_PGSP_QUEUE_HEAD::from_raw(wptr).write(&self.bar);
+        let _ = self.with_bar(|bar| NV_PGSP_QUEUE_HEAD::from_raw(wptr).write(bar));
         // On the emulated GPU, NV_PGSP_QUEUE_HEAD is shared memory: also signal the GPU peer.
-        self.doorbell
-            .write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
+        self.kick_peer();
     }
 
     /// Starts the GSP: enables the interrupt and boots it.
     pub(crate) fn boot(&self) {
-        EMU_INTR_ENABLE::from_raw(1).write(&self.bar);
-        EMU_GSP_CTRL::from_raw(1).write(&self.bar);
+        self.set_intr_enable(true);
+        let _ = self.with_bar(|bar| EMU_GSP_CTRL::from_raw(1).write(bar));
         self.ring_doorbell(0);
     }
 
@@ -244,8 +271,8 @@ impl Gsp {
     /// Stops everything: RPCs in flight fail with ENODEV, later ones too; the GSP is halted.
     pub(crate) fn shutdown(&self) {
         self.gone.store(true, Relaxed);
-        EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
-        EMU_GSP_CTRL::from_raw(0).write(&self.bar);
+        self.set_intr_enable(false);
+        let _ = self.with_bar(|bar| EMU_GSP_CTRL::from_raw(0).write(bar));
         let mut slots = self.slots.lock();
         for s in slots.iter_mut() {
             if s.state == SlotState::Waiting {
@@ -365,7 +392,7 @@ impl Gsp {
             if self.gone.load(Relaxed) {
                 return Err(ENODEV);
             }
-            let rptr = self.shm().cmdq_gsp_read_ptr()?;
+            let rptr = self.with_shm(|shm| shm.cmdq_gsp_read_ptr())??;
             if rptr >= MSG_COUNT {
                 return Err(EIO);
             }
@@ -395,12 +422,14 @@ impl Gsp {
             cmdq = self.cmdq.lock();
         }
         msg::encode(&mut buf, cmdq.seq_num, function, sequence, payload);
-        let shm = self.shm();
-        shm.write_elems(cmdq.wptr, &buf)?;
-        cmdq.wptr = (cmdq.wptr + elems_u32) % MSG_COUNT;
+        let wptr = (cmdq.wptr + elems_u32) % MSG_COUNT;
+        self.with_shm(|shm| -> Result {
+            shm.write_elems(cmdq.wptr, &buf)?;
+            // MMIO writes are ordered: the GSP sees the element before the new write pointer.
+            shm.set_cmdq_write_ptr(wptr)
+        })??;
+        cmdq.wptr = wptr;
         cmdq.seq_num = cmdq.seq_num.wrapping_add(1);
-        // MMIO writes are ordered: the GSP sees the element before the new write pointer.
-        shm.set_cmdq_write_ptr(cmdq.wptr)?;
         self.ring_doorbell(cmdq.wptr);
         inc(&self.stats.messages_sent);
         Ok(())
@@ -409,19 +438,19 @@ impl Gsp {
     /// The hard IRQ half: acknowledge and mask the GSP interrupt.
     pub(crate) fn irq_ack_and_mask(&self) {
         inc(&self.stats.interrupts);
-        EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
-        EMU_INTR_STATUS::from_raw(0).write(&self.bar);
+        self.set_intr_enable(false);
+        let _ = self.with_bar(|bar| EMU_INTR_STATUS::from_raw(0).write(bar));
     }
 
     fn unmask(&self) {
         inc(&self.stats.irq_unmasks);
-        EMU_INTR_ENABLE::from_raw(1).write(&self.bar);
+        self.set_intr_enable(true);
     }
 
     /// Whether the message queue has messages we have not read.
     fn pending(&self) -> bool {
         let rptr = self.rx.lock().rptr;
-        matches!(self.shm().msgq_write_ptr(), Ok(w) if w < MSG_COUNT && w != rptr)
+        matches!(self.with_shm(|shm| shm.msgq_write_ptr()), Ok(Ok(w)) if w < MSG_COUNT && w != rptr)
     }
 
     /// The poll: processes up to `budget` messages (softirq context).
@@ -444,24 +473,34 @@ impl Gsp {
             if single {
                 // One interrupt per message: the interrupt is level-triggered, so with work
                 // left it fires again once unmasked; ring the doorbell so the GPU looks now.
-                self.doorbell
-                    .write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET);
+                self.kick_peer();
             } else {
                 // A message posted while we were masked raised no interrupt: poll again.
-                EMU_INTR_ENABLE::from_raw(0).write(&self.bar);
+                self.set_intr_enable(false);
                 ctx.reschedule();
             }
         }
         done
     }
 
-    /// Processes up to `limit` messages; returns how many (valid or not) were consumed.
+    /// Processes up to `limit` messages; returns how many (valid or not) were consumed (none
+    /// once the register window is revoked).
     fn drain(&self, limit: usize) -> usize {
-        let mut done = 0;
         let mut rx = self.rx.lock();
+        let done = self
+            .with_shm(|shm| self.drain_locked(shm, &mut rx, limit))
+            .unwrap_or(0);
+        drop(rx);
+        self.stats
+            .messages_polled
+            .fetch_add(u64::try_from(done).unwrap_or(0), Relaxed);
+        done
+    }
+
+    fn drain_locked(&self, shm: &Shm<'_, BAR_SIZE>, rx: &mut Rx, limit: usize) -> usize {
+        let mut done = 0;
         while done < limit {
             let rptr = rx.rptr;
-            let shm = self.shm();
             if let Ok(w) = shm.msgq_write_ptr() {
                 if w < MSG_COUNT {
                     self.stats
@@ -475,7 +514,7 @@ impl Gsp {
                 next_tick,
                 ..
             } = &mut *rx;
-            let received = queue::receive(&shm, rptr, buf);
+            let received = queue::receive(shm, rptr, buf);
             let next = match received {
                 Ok(None) => break,
                 Ok(Some((elems, m))) => {
@@ -504,12 +543,9 @@ impl Gsp {
                 }
             };
             rx.rptr = next;
-            let _ = self.shm().set_msgq_read_ptr(next);
+            let _ = shm.set_msgq_read_ptr(next);
             done += 1;
         }
-        self.stats
-            .messages_polled
-            .fetch_add(u64::try_from(done).unwrap_or(0), Relaxed);
         done
     }
 
@@ -637,9 +673,17 @@ impl Gsp {
         s.cmdq_high_water = l(&st.cmdq_high_water);
         s.msgq_high_water = l(&st.msgq_high_water);
         s.msg_count = u64::from(MSG_COUNT);
-        let shm = self.shm();
+        // The locks first: `cmdq` is a mutex, and the shared memory is read in an RCU section.
         let wptr = self.cmdq.lock().wptr;
-        let grptr = shm.cmdq_gsp_read_ptr().unwrap_or(0);
+        let rptr = self.rx.lock().rptr;
+        let (grptr, mwptr) = self
+            .with_shm(|shm| {
+                (
+                    shm.cmdq_gsp_read_ptr().unwrap_or(0),
+                    shm.msgq_write_ptr().unwrap_or(0),
+                )
+            })
+            .unwrap_or((0, 0));
         s.cmdq_write_ptr = u64::from(wptr);
         s.cmdq_read_ptr = u64::from(grptr);
         s.cmdq_free = if grptr < MSG_COUNT {
@@ -647,8 +691,6 @@ impl Gsp {
         } else {
             0
         };
-        let rptr = self.rx.lock().rptr;
-        let mwptr = shm.msgq_write_ptr().unwrap_or(0);
         s.msgq_write_ptr = u64::from(mwptr);
         s.msgq_read_ptr = u64::from(rptr);
         s.msgq_pending = if mwptr < MSG_COUNT {
