@@ -141,6 +141,7 @@ enum novax_emu_fault {
 	NOVAX_EMU_FAULT_WRITE_PTR_RANGE = 6,
 	NOVAX_EMU_FAULT_BAD_VERSION = 7,
 	NOVAX_EMU_FAULT_BAD_SEQNUM = 8,
+	NOVAX_EMU_FAULT_BAD_PAYLOAD = 9,	/* a valid message with a wrong first payload byte */
 };
 
 enum novax_emu_stat {

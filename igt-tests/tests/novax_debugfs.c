@@ -29,7 +29,7 @@ static const char *const stats_keys[] = {
 	"messages_received", "messages_sent", "events", "init_done", "error_logs",
 	"tick_events", "tick_lost", "rpc_replies", "rpc_timeouts", "rpc_errors",
 	"unmatched_replies", "seq_gaps", "bad_write_ptr", "bad_elem_count", "bad_length",
-	"bad_checksum", "bad_version", "bad_signature",
+	"bad_checksum", "bad_version", "bad_signature", "echo_mismatches",
 };
 
 static const char *const poller_keys[] = {

@@ -128,6 +128,7 @@ static const struct fault {
 	{ "write-ptr-range", NOVAX_EMU_FAULT_WRITE_PTR_RANGE, "bad_write_ptr", false },
 	{ "bad-version", NOVAX_EMU_FAULT_BAD_VERSION, "bad_version", true },
 	{ "bad-seqnum", NOVAX_EMU_FAULT_BAD_SEQNUM, "seq_gaps", false },
+	{ "bad-payload", NOVAX_EMU_FAULT_BAD_PAYLOAD, "echo_mismatches", false },
 };
 
 #define N_FAULTS (sizeof(faults) / sizeof(faults[0]))
@@ -163,6 +164,16 @@ static void run_fault(int fd, struct novax_emu *emu, const struct fault *f)
 		igt_assert_f(ret == -ETIMEDOUT, "echo with a %s reply: %s, expected ETIMEDOUT\n",
 			     f->name, ret ? igt_errno_name(-ret) : "success");
 		igt_assert_eq_u64(gstat("rpc_timeouts"), timeouts + 1);
+		igt_assert_eq_u64(gstat(f->counter), count + 1);
+	} else if (f->kind == NOVAX_EMU_FAULT_BAD_PAYLOAD) {
+		/*
+		 * A valid reply that does not carry the cookie back: EIO, counted, and the
+		 * cookie field holds what the GSP returned (the first byte flipped), not what
+		 * was sent.
+		 */
+		igt_assert_f(ret == -EIO, "echo with a corrupted payload: %s, expected EIO\n",
+			     ret ? igt_errno_name(-ret) : "success");
+		igt_assert_eq_u64(e.cookie, 0xfa017 ^ 0xff);
 		igt_assert_eq_u64(gstat(f->counter), count + 1);
 	} else if (f->kind == NOVAX_EMU_FAULT_BAD_SEQNUM) {
 		/* A sequence gap is counted, the message itself is fine. */

@@ -113,6 +113,8 @@ pub(crate) struct Snapshot {
     pub(crate) msgq_high_water: u64,
     /// Elements per queue.
     pub(crate) msg_count: u64,
+    /// Echo replies that did not carry the payload back.
+    pub(crate) echo_mismatches: u64,
 }
 
 /// How the poller treats the interrupt.
@@ -137,9 +139,10 @@ pub(crate) struct CoreOps {
     pub(crate) get: fn(&CoreCtx),
     /// Drops a reference on `ctx` taken with `get` (or the creation reference).
     pub(crate) put: fn(&CoreCtx),
-    /// Sends an echo RPC with `payload`, checks the reply carries it back, returns the latency
-    /// in nanoseconds.
-    pub(crate) echo: fn(&CoreCtx, &[u8]) -> Result<u64>,
+    /// Sends an echo RPC with `payload`, copies what came back to the start of the second
+    /// slice (if a reply arrived), checks that it is the payload (`EIO` otherwise), returns the
+    /// latency in nanoseconds.
+    pub(crate) echo: fn(&CoreCtx, &[u8], &mut [u8]) -> Result<u64>,
     /// Fills a snapshot of the counters.
     pub(crate) snapshot: fn(&CoreCtx, &mut Snapshot),
     /// The poll budget.
@@ -169,7 +172,7 @@ pub(crate) struct CoreIface {
 // SAFETY: Both modules compile this one definition with the same compiler; the tag names its
 // layout version and is changed whenever the layout changes.
 unsafe impl SharedData for CoreIface {
-    const TAG: &'static CStr = c_str!("novax-core-iface-v1");
+    const TAG: &'static CStr = c_str!("novax-core-iface-v2");
 }
 
 /// The name of the auxiliary device: `novax_core.drm.<id>`.
@@ -212,8 +215,8 @@ impl Drop for CoreHandle {
 
 impl CoreHandle {
     /// See [`CoreOps::echo`].
-    pub(crate) fn echo(&self, payload: &[u8]) -> Result<u64> {
-        (self.ops.echo)(self.ctx, payload)
+    pub(crate) fn echo(&self, payload: &[u8], returned: &mut [u8]) -> Result<u64> {
+        (self.ops.echo)(self.ctx, payload, returned)
     }
 
     /// See [`CoreOps::snapshot`].

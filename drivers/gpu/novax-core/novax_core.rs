@@ -388,7 +388,7 @@ fn ops_put(ctx: &CoreCtx) {
 static CORE_OPS: CoreOps = CoreOps {
     get: ops_get,
     put: ops_put,
-    echo: |ctx, payload| gsp_of(ctx).echo(payload),
+    echo: |ctx, payload, returned| gsp_of(ctx).echo(payload, returned),
     snapshot: |ctx, s: &mut Snapshot| gsp_of(ctx).snapshot(s),
     budget: |ctx| gsp_of(ctx).budget(),
     set_budget: |ctx, b| gsp_of(ctx).set_budget_value(b),

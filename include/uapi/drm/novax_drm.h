@@ -128,7 +128,10 @@ struct drm_novax_gem_info {
  * the late reply is discarded.
  */
 struct drm_novax_gsp_echo {
-	/** @cookie: in, any value; out, the value the GSP returned (the same). */
+	/**
+	 * @cookie: in, any value; out, the value the GSP returned: the same on success; with
+	 * -EIO the wrong value a faulty reply carried; unchanged if no reply arrived.
+	 */
 	__u64 cookie;
 	/** @latency_ns: out, round-trip time of the RPC in nanoseconds. */
 	__u64 latency_ns;

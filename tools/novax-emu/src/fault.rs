@@ -10,7 +10,7 @@
 //! ([`crate::gsp`]): the write pointer excursion and the sequence number skip.
 
 use crate::queue::{get_u32, put_u32, seal};
-use crate::regs::{elem, rpc, ELEM_HDR_SIZE, MSG_SIZE};
+use crate::regs::{elem, rpc, ELEM_HDR_SIZE, MSG_SIZE, RPC_HDR_SIZE};
 use std::time::Duration;
 
 /// A fault kind (the contract's numbers).
@@ -32,6 +32,9 @@ pub enum FaultKind {
     BadVersion = 7,
     /// 8: seqNum skips ahead by 5; the message is otherwise valid.
     BadSeqNum = 8,
+    /// 9: the first payload byte flipped, the checksum resealed: a valid message whose contents
+    /// are wrong (an echo reply that does not carry the cookie back).
+    BadPayload = 9,
 }
 
 /// The signature a [`FaultKind::BadSignature`] message carries ("DEAD").
@@ -59,6 +62,7 @@ impl FaultKind {
             6 => Self::WritePtrRange,
             7 => Self::BadVersion,
             8 => Self::BadSeqNum,
+            9 => Self::BadPayload,
             _ => return None,
         })
     }
@@ -74,6 +78,7 @@ impl FaultKind {
             Self::WritePtrRange => "write pointer out of range",
             Self::BadVersion => "bad version",
             Self::BadSeqNum => "seqNum skip",
+            Self::BadPayload => "payload corrupted",
         }
     }
 }
@@ -111,6 +116,14 @@ pub fn corrupt(kind: FaultKind, msg: &mut [u8]) {
         FaultKind::BadVersion => {
             put_u32(msg, rpc::HEADER_VERSION, BAD_VERSION);
             seal(msg);
+        }
+        FaultKind::BadPayload => {
+            let length = get_u32(msg, rpc::LENGTH) as usize;
+            let first = ELEM_HDR_SIZE + RPC_HDR_SIZE;
+            if length > RPC_HDR_SIZE && first < msg.len() {
+                msg[first] ^= 0xff;
+                seal(msg);
+            }
         }
         FaultKind::WritePtrRange | FaultKind::BadSeqNum => {}
     }
@@ -187,11 +200,11 @@ mod tests {
 
     #[test]
     fn numbers() {
-        for n in 1..=8 {
+        for n in 1..=9 {
             assert_eq!(FaultKind::from_u32(n).unwrap() as u32, n);
         }
         assert_eq!(FaultKind::from_u32(0), None);
-        assert_eq!(FaultKind::from_u32(9), None);
+        assert_eq!(FaultKind::from_u32(10), None);
         assert_eq!(&BAD_SIGNATURE.to_le_bytes(), b"DEAD");
     }
 
@@ -212,6 +225,26 @@ mod tests {
                 assert_eq!(reason(&m), want, "{kind:?} payload {payload}");
             }
         }
+    }
+
+    #[test]
+    fn bad_payload_is_a_valid_message_with_other_contents() {
+        let good = msg(10);
+        let mut m = good.clone();
+        corrupt(FaultKind::BadPayload, &mut m);
+        match verdict(&m) {
+            RxOutcome::Message(r) => {
+                assert_eq!(r.rpc.payload[0], 0x5a ^ 0xff);
+                assert_eq!(&r.rpc.payload[1..], &[0x5a; 9]);
+            }
+            other => panic!("expected a valid message, got {other:?}"),
+        }
+        assert_eq!(checksum32(&m), 0);
+        // Without a payload there is nothing to corrupt.
+        let empty = msg(0);
+        let mut m = empty.clone();
+        corrupt(FaultKind::BadPayload, &mut m);
+        assert_eq!(m, empty);
     }
 
     #[test]

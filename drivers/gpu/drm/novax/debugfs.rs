@@ -119,7 +119,7 @@ fn show_queues(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 /// The GSP counters as `(name, value)` pairs.
-pub(crate) fn gsp_stats(s: &Snapshot) -> [(&'static str, u64); 18] {
+pub(crate) fn gsp_stats(s: &Snapshot) -> [(&'static str, u64); 19] {
     [
         ("messages_received", s.messages_received),
         ("messages_sent", s.messages_sent),
@@ -133,6 +133,7 @@ pub(crate) fn gsp_stats(s: &Snapshot) -> [(&'static str, u64); 18] {
         ("rpc_errors", s.rpc_errors),
         ("unmatched_replies", s.unmatched_replies),
         ("seq_gaps", s.seq_gaps),
+        ("echo_mismatches", s.echo_mismatches),
         ("bad_write_ptr", s.bad_write_ptr),
         ("bad_elem_count", s.bad_elem_count),
         ("bad_length", s.bad_length),
@@ -246,7 +247,8 @@ fn store_echo(d: &DebugfsData, s: &str) -> Result {
     }
     let mut payload = KVec::from_elem(0u8, len, GFP_KERNEL)?;
     echo_pattern(cookie, &mut payload);
-    let res = d.core.echo(&payload);
+    let mut returned = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+    let res = d.core.echo(&payload, &mut returned);
     let mut last = d.last_echo.lock();
     last.cookie = cookie;
     match res {

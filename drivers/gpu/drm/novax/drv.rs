@@ -113,7 +113,12 @@ fn gsp_echo(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gsp_echo, _f
     let _guard = dev.enter().ok_or(ENODEV)?;
     let core = dev.data().core()?;
     let cookie = args.cookie.to_le_bytes();
-    args.latency_ns = core.echo(&cookie)?;
+    // The cookie the GSP returned goes back to userspace, also with `EIO` when it is not the
+    // one sent; without a reply the field keeps what userspace passed.
+    let mut returned = cookie;
+    let res = core.echo(&cookie, &mut returned);
+    args.cookie = u64::from_le_bytes(returned);
+    args.latency_ns = res?;
     Ok(())
 }
 

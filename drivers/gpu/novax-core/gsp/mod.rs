@@ -63,6 +63,7 @@ pub(crate) struct Stats {
     pub(crate) rpc_errors: AtomicU64,
     pub(crate) unmatched_replies: AtomicU64,
     pub(crate) seq_gaps: AtomicU64,
+    pub(crate) echo_mismatches: AtomicU64,
     pub(crate) bad: [AtomicU64; 6],
     pub(crate) interrupts: AtomicU64,
     pub(crate) polls: AtomicU64,
@@ -631,12 +632,19 @@ impl Gsp {
     }
 
     /// Sends an echo RPC and checks the reply; returns the latency in ns.
-    pub(crate) fn echo(&self, payload: &[u8]) -> Result<u64> {
+    ///
+    /// What the GSP sent back is copied to the start of `returned` (as much as fits) whenever a
+    /// reply arrived, also one that does not carry the payload back: that is `EIO`, counted as
+    /// an echo mismatch.
+    pub(crate) fn echo(&self, payload: &[u8], returned: &mut [u8]) -> Result<u64> {
         let mut reply = KVec::from_elem(0u8, payload.len(), GFP_KERNEL)?;
         let start = Ktime::ktime_get();
         let (result, len) = self.rpc(function::EMU_ECHO, payload, &mut reply)?;
         let ns = Ktime::ktime_get().to_ns() - start.to_ns();
+        let n = len.min(returned.len()).min(reply.len());
+        returned[..n].copy_from_slice(&reply[..n]);
         if result != 0 || len != payload.len() || reply.as_slice() != payload {
+            inc(&self.stats.echo_mismatches);
             inc(&self.stats.rpc_errors);
             return Err(EIO);
         }
@@ -659,6 +667,7 @@ impl Gsp {
         s.rpc_errors = l(&st.rpc_errors);
         s.unmatched_replies = l(&st.unmatched_replies);
         s.seq_gaps = l(&st.seq_gaps);
+        s.echo_mismatches = l(&st.echo_mismatches);
         s.bad_write_ptr = l(&st.bad[0]);
         s.bad_elem_count = l(&st.bad[1]);
         s.bad_length = l(&st.bad[2]);
