@@ -5,7 +5,7 @@
 
 use novax_emu::args::{self, Action, Config, USAGE};
 use novax_emu::server::Server;
-use novax_emu::sys::SignalFd;
+use novax_emu::signals::Termination;
 use novax_emu::{chip, log, log_info};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 fn run(cfg: Config) -> io::Result<()> {
     // Block the signals before anything else, so a SIGTERM right after "listening" is a clean
     // exit and not a kill.
-    let signals = SignalFd::termination()?;
+    let signals = Termination::new()?;
     log::init(cfg.log.as_deref(), cfg.verbose)?;
     let mut server = Server::bind(&cfg, signals)?;
     log_info!(
