@@ -17,12 +17,12 @@
 //! - [`fault`], [`control`]: fault injection; the test-control block.
 //! - [`gsp`]: the firmware model, a state machine stepped by the main loop.
 //! - [`ivshmem`], [`server`]: QEMU's ivshmem server protocol; the main loop.
-//! - [`args`], [`log`]: the command line; the log file.
+//! - [`cli`], [`log`]: the command line; the log file.
 
 #![warn(missing_docs)]
 
-pub mod args;
 pub mod chip;
+pub mod cli;
 pub mod control;
 pub mod eventfd;
 pub mod fault;

@@ -8,8 +8,8 @@
 //! test-control block's promised 2 ms latency and makes lost doorbells harmless. A client that
 //! goes away leaves the emulator listening; the next client gets a fresh GPU.
 
-use crate::args::Config;
 use crate::chip::Chip;
+use crate::cli::Config;
 use crate::eventfd;
 use crate::gsp::{self, Gsp};
 use crate::ivshmem::{self, Client, Peer};
