@@ -32,7 +32,7 @@ kernel-debug: deps
 	@scripts/kernel.sh debug
 
 tools: deps
-	@cd tools && cargo build --release --workspace
+	@cd tools && cargo build --release --locked --workspace
 	@$(MAKE) -s -C tools O=$(CURDIR)/build/ctools
 
 # Benchmarks against C peers in one guest boot; results in build/bench.txt.

@@ -104,14 +104,17 @@ stage deps "$TOP/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
 # Host: userspace crates and the IGT harness self-test.
 if [ -f "$TOP/tools/Cargo.toml" ]; then
     log "cargo test (tools/)"
-    (cd "$TOP/tools" && cargo test --release --workspace 2>&1) > "$LOGS/cargo-test.log"
+    (cd "$TOP/tools" && cargo test --release --workspace --locked 2>&1) > "$LOGS/cargo-test.log"
     crc=$?
     while read -r name st; do
         record "$st" "cargo.$name"
     done < <(sed -nE 's/^test (.+) \.\.\. (ok|FAILED|ignored)$/\1 \2/p' "$LOGS/cargo-test.log" |
         sed -e 's/ ok$/ PASS/' -e 's/ FAILED$/ FAIL/' -e 's/ ignored$/ SKIP/' | tr -s ' ' | awk '{print $1, $NF}')
     [ $crc = 0 ] || record FAIL cargo-test "exit $crc, see build/logs/cargo-test.log"
-    stage cargo-build-tools bash -c "cd '$TOP/tools' && cargo build --release --workspace"
+    stage cargo-build-tools bash -c "cd '$TOP/tools' && cargo build --release --workspace --locked"
+    stage cargo-clippy-tools bash -c \
+        "cd '$TOP/tools' && cargo clippy --release --workspace --all-targets --locked -- -D warnings"
+    stage cargo-fmt-tools bash -c "cd '$TOP/tools' && cargo fmt --all --check"
 fi
 if [ -f "$TOP/igt-tests/Makefile" ]; then
     stage igt-build make -C "$TOP/igt-tests" O="$BUILD/igt"

@@ -14,7 +14,8 @@
 //! the client's vector-0 eventfd is the guest's MSI-X vector 0, which the GPU writes to
 //! interrupt. Only one client is served at a time (one GPU, one guest).
 
-use crate::sys;
+use crate::eventfd;
+use crate::wire::send_i64;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
@@ -37,7 +38,7 @@ pub struct Peer {
 impl Peer {
     /// A peer with `n` fresh eventfds.
     pub fn new(id: i64, n: usize) -> io::Result<Self> {
-        let vectors = (0..n).map(|_| sys::eventfd()).collect::<io::Result<_>>()?;
+        let vectors = (0..n).map(|_| eventfd::new()).collect::<io::Result<_>>()?;
         Ok(Self { id, vectors })
     }
 
@@ -65,12 +66,12 @@ pub fn handshake(
 ) -> io::Result<Client> {
     let peer = Peer::new(CLIENT_PEER_ID, vectors)?;
     let s = stream.as_fd();
-    sys::send_i64(s, PROTOCOL_VERSION, None)?;
-    sys::send_i64(s, peer.id, None)?;
-    sys::send_i64(s, -1, Some(shm))?;
+    send_i64(s, PROTOCOL_VERSION, None)?;
+    send_i64(s, peer.id, None)?;
+    send_i64(s, -1, Some(shm))?;
     for p in [gpu, &peer] {
         for fd in &p.vectors {
-            sys::send_i64(s, p.id, Some(fd.as_fd()))?;
+            send_i64(s, p.id, Some(fd.as_fd()))?;
         }
     }
     Ok(Client { stream, peer })

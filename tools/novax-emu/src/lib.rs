@@ -8,27 +8,32 @@
 //! driver comes from `Documentation/gpu/novax-gsp.rst` and lives in [`regs`].
 //!
 //! Layers, bottom up:
-//! - [`sys`]: the Linux system calls (memfd, mmap, eventfd, fd passing, poll, signalfd).
+//! - [`eventfd`], [`mapping`], [`signals`], [`wire`]: what the emulator makes of the system
+//!   calls (rustix, and nix for signalfd): interrupt lines, shared mappings, the termination
+//!   signals, the ivshmem messages with their descriptors.
 //! - [`mem`], [`shm`]: memory the GPU model works on, as a trait; the shared mapping.
 //! - [`regs`], [`chip`]: the contract's numbers; the emulated chip.
 //! - [`queue`]: the message format and the rings, pure and unit-tested.
 //! - [`fault`], [`control`]: fault injection; the test-control block.
 //! - [`gsp`]: the firmware model, a state machine stepped by the main loop.
 //! - [`ivshmem`], [`server`]: QEMU's ivshmem server protocol; the main loop.
-//! - [`args`], [`log`]: the command line; the log file.
+//! - [`cli`], [`log`]: the command line; the log file.
 
 #![warn(missing_docs)]
 
-pub mod args;
 pub mod chip;
+pub mod cli;
 pub mod control;
+pub mod eventfd;
 pub mod fault;
 pub mod gsp;
 pub mod ivshmem;
 pub mod log;
+pub mod mapping;
 pub mod mem;
 pub mod queue;
 pub mod regs;
 pub mod server;
 pub mod shm;
-pub mod sys;
+pub mod signals;
+pub mod wire;

@@ -3,9 +3,10 @@
 //! `novax-emu`: parse the command line, start logging, bind the socket, report readiness on
 //! stdout and serve until SIGINT/SIGTERM.
 
-use novax_emu::args::{self, Action, Config, USAGE};
+use clap::Parser;
+use novax_emu::cli::{Action, Cli, Config};
 use novax_emu::server::Server;
-use novax_emu::sys::SignalFd;
+use novax_emu::signals::Termination;
 use novax_emu::{chip, log, log_info};
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 fn run(cfg: Config) -> io::Result<()> {
     // Block the signals before anything else, so a SIGTERM right after "listening" is a clean
     // exit and not a kill.
-    let signals = SignalFd::termination()?;
+    let signals = Termination::new()?;
     log::init(cfg.log.as_deref(), cfg.verbose)?;
     let mut server = Server::bind(&cfg, signals)?;
     log_info!(
@@ -33,15 +34,8 @@ fn run(cfg: Config) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let action = match args::parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("novax-emu: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match action {
-        Action::Help => println!("{USAGE}"),
+    // Usage errors exit with status 2, --help and --version with 0 (clap's convention).
+    match Cli::parse().action() {
         Action::ListChips => {
             for c in chip::CHIPS {
                 let gsp = if chip::has_gsp(c.chipset) {

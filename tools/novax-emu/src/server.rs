@@ -8,15 +8,19 @@
 //! test-control block's promised 2 ms latency and makes lost doorbells harmless. A client that
 //! goes away leaves the emulator listening; the next client gets a fresh GPU.
 
-use crate::args::Config;
 use crate::chip::Chip;
+use crate::cli::Config;
+use crate::eventfd;
 use crate::gsp::{self, Gsp};
 use crate::ivshmem::{self, Client, Peer};
 use crate::shm::Shm;
-use crate::sys::{self, SignalFd};
+use crate::signals::Termination;
 use crate::{log_debug, log_info};
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
+use rustix::io::Errno;
+use rustix::time::{clock_gettime, ClockId};
 use std::io::{self, Read};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,7 +35,7 @@ pub struct Server {
     gsp: Gsp<Shm>,
     gpu: Peer,
     client: Option<Client>,
-    signals: SignalFd,
+    signals: Termination,
     vectors: usize,
     chip: Chip,
 }
@@ -39,7 +43,7 @@ pub struct Server {
 impl Server {
     /// Creates the shared memory and the GPU's eventfds and starts listening. An existing
     /// socket file is replaced unless something still accepts connections on it.
-    pub fn bind(cfg: &Config, signals: SignalFd) -> io::Result<Self> {
+    pub fn bind(cfg: &Config, signals: Termination) -> io::Result<Self> {
         let shm = Shm::new(cfg.shm_size)?;
         let gsp = Gsp::new(
             shm,
@@ -74,34 +78,23 @@ impl Server {
 
     /// Serves until SIGINT or SIGTERM.
     pub fn run(&mut self) -> io::Result<()> {
-        let doorbell = self.gpu.vectors[0].as_raw_fd();
         loop {
-            let mut fds = vec![
-                sys::pollfd(self.signals.raw()),
-                sys::pollfd(self.listener.as_raw_fd()),
-                sys::pollfd(doorbell),
-            ];
-            if let Some(c) = &self.client {
-                fds.push(sys::pollfd(c.stream.as_raw_fd()));
-            }
-            // Without a client there is no GPU to clock: sleep until something happens.
-            let timeout = self.client.as_ref().map(|_| TICK);
-            sys::poll(&mut fds, timeout)?;
-            if fds[0].revents != 0 {
+            let ready = self.wait()?;
+            if ready[0] {
                 if let Some(sig) = self.signals.read()? {
                     log_info!("signal {sig}: exiting");
                     self.disconnect("emulator exiting");
                     return Ok(());
                 }
             }
-            if fds.get(3).is_some_and(|f| f.revents != 0) {
+            if ready[3] {
                 self.service_client();
             }
-            if fds[1].revents != 0 {
+            if ready[1] {
                 self.accept();
             }
-            let now = sys::monotonic();
-            let rang = fds[2].revents != 0 && sys::eventfd_drain(self.gpu.vectors[0].as_fd())? > 0;
+            let now = monotonic();
+            let rang = ready[2] && eventfd::drain(self.gpu.vectors[0].as_fd())? > 0;
             if let Some(client) = &self.client {
                 if rang {
                     self.gsp.doorbell(now);
@@ -110,13 +103,39 @@ impl Server {
                 }
                 if self.gsp.take_irq() {
                     if let Some(v) = client.peer.vector(0) {
-                        if let Err(e) = sys::eventfd_signal(v) {
+                        if let Err(e) = eventfd::signal(v) {
                             log_info!("cannot interrupt the guest: {e}");
                         }
                     }
                 }
             }
         }
+    }
+
+    /// Sleeps until input on the signals, the listener, the doorbell or the client (in that
+    /// order in the result), or for one [`TICK`] while a client is connected. An interrupted
+    /// wait counts as a timeout.
+    fn wait(&self) -> io::Result<[bool; 4]> {
+        let mut fds = vec![
+            PollFd::new(&self.signals, PollFlags::IN),
+            PollFd::new(&self.listener, PollFlags::IN),
+            PollFd::new(&self.gpu.vectors[0], PollFlags::IN),
+        ];
+        if let Some(c) = &self.client {
+            fds.push(PollFd::new(&c.stream, PollFlags::IN));
+        }
+        // Without a client there is no GPU to clock: sleep until something happens.
+        let tick = Timespec::try_from(TICK).expect("1 ms fits a timespec");
+        let timeout = self.client.as_ref().map(|_| &tick);
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let mut ready = [false; 4];
+        for (r, f) in ready.iter_mut().zip(&fds) {
+            *r = !f.revents().is_empty();
+        }
+        Ok(ready)
     }
 
     fn accept(&mut self) {
@@ -139,7 +158,7 @@ impl Server {
         self.gsp.reset();
         for v in &self.gpu.vectors {
             // Stale doorbells of a previous client.
-            let _ = sys::eventfd_drain(v.as_fd());
+            let _ = eventfd::drain(v.as_fd());
         }
         let setup = stream
             .set_write_timeout(Some(Duration::from_secs(1)))
@@ -192,6 +211,12 @@ impl Server {
         // Nobody drives the GPU now; the next client starts afresh anyway.
         self.gsp.reset();
     }
+}
+
+/// CLOCK_MONOTONIC now: the GPU model's clock.
+fn monotonic() -> Duration {
+    let t = clock_gettime(ClockId::Monotonic);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 impl Drop for Server {

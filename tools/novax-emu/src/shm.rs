@@ -9,8 +9,9 @@
 //! that ordering), bytes of message bodies with relaxed atomics (their ordering comes from the
 //! pointer that covers them). On x86 these compile to ordinary moves.
 
+use crate::mapping::Mapping;
 use crate::mem::{in_bounds, Mem};
-use crate::sys::{self, Mapping};
+use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -24,7 +25,8 @@ pub struct Shm {
 impl Shm {
     /// A zeroed shared memory of `size` bytes.
     pub fn new(size: usize) -> io::Result<Self> {
-        let fd = sys::memfd(c"novax-emu", size)?;
+        let fd = memfd_create(c"novax-emu", MemfdFlags::CLOEXEC)?;
+        ftruncate(&fd, size as u64)?;
         let map = Mapping::shared(fd.as_fd(), size)?;
         Ok(Self { map, fd })
     }
@@ -162,5 +164,6 @@ mod tests {
         shm.read(0x200, &mut b);
         assert_eq!(b, [0; 5]);
         assert_eq!(shm.size(), 1 << 16);
+        assert_eq!(rustix::fs::fstat(shm.fd()).unwrap().st_size, 1 << 16);
     }
 }

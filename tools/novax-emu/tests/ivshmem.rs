@@ -6,9 +6,11 @@
 //! The guest side here is written straight from `Documentation/gpu/novax-gsp.rst` with its own
 //! constants, encoder, decoder and checksum, and does not use the crate's queue code: a
 //! misreading of the contract in the crate then shows up as a disagreement here. Only the
-//! socket/fd plumbing (`sys`) is shared, and that has its own unit tests.
+//! socket/fd plumbing (`wire`, `eventfd`, `mapping`) is shared, and that has its own unit tests.
 
-use novax_emu::sys::{self, Mapping};
+use novax_emu::mapping::Mapping;
+use novax_emu::{eventfd, wire};
+use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use std::io::{BufRead, BufReader};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
@@ -135,7 +137,7 @@ struct Guest {
 }
 
 fn recv(s: &UnixStream) -> (i64, Option<OwnedFd>) {
-    sys::recv_i64(s.as_fd())
+    wire::recv_i64(s.as_fd())
         .unwrap()
         .expect("server closed the connection")
 }
@@ -153,7 +155,7 @@ impl Guest {
         let (v, fd) = recv(&stream);
         assert_eq!(v, -1);
         let shm_fd = fd.expect("shared memory fd");
-        assert_eq!(sys::file_size(shm_fd.as_fd()).unwrap(), SHM_SIZE as u64);
+        assert_eq!(rustix::fs::fstat(&shm_fd).unwrap().st_size, SHM_SIZE as i64);
         let link = std::fs::read_link(format!("/proc/self/fd/{}", shm_fd.as_raw_fd())).unwrap();
         assert!(
             link.to_string_lossy().starts_with("/memfd:"),
@@ -237,7 +239,7 @@ impl Guest {
     }
 
     fn ring_doorbell(&self) {
-        sys::eventfd_signal(self.gpu[0].as_fd()).unwrap();
+        eventfd::signal(self.gpu[0].as_fd()).unwrap();
     }
 
     /// The driver's boot handshake.
@@ -377,9 +379,9 @@ impl Guest {
 
     /// Waits for our vector-0 eventfd (the MSI) and drains it.
     fn wait_irq(&self, timeout: Duration) -> bool {
-        let mut fds = [sys::pollfd(self.own[0].as_raw_fd())];
-        let n = sys::poll(&mut fds, Some(timeout)).unwrap();
-        n == 1 && sys::eventfd_drain(self.own[0].as_fd()).unwrap() > 0
+        let mut fds = [PollFd::new(&self.own[0], PollFlags::IN)];
+        let n = poll(&mut fds, Some(&Timespec::try_from(timeout).unwrap())).unwrap();
+        n == 1 && eventfd::drain(self.own[0].as_fd()).unwrap() > 0
     }
 
     /// A test-control command: returns RESULT.
@@ -704,11 +706,8 @@ fn chips() {
 fn sigterm_is_a_clean_exit() {
     let mut emu = Emu::start(&[]);
     let g = Guest::connect(&emu, 2);
-    // SAFETY: plain system call on our child.
-    assert_eq!(
-        unsafe { libc::kill(emu.child.id() as i32, libc::SIGTERM) },
-        0
-    );
+    let pid = rustix::process::Pid::from_raw(emu.child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
     let start = Instant::now();
     let status = loop {
         if let Some(s) = emu.child.try_wait().unwrap() {
@@ -721,7 +720,7 @@ fn sigterm_is_a_clean_exit() {
     assert!(!emu.sock.exists(), "socket removed on exit");
     // The client sees the connection close.
     g.stream.set_read_timeout(Some(WAIT)).unwrap();
-    assert!(sys::recv_i64(g.stream.as_fd()).unwrap().is_none());
+    assert!(wire::recv_i64(g.stream.as_fd()).unwrap().is_none());
     assert!(emu.log().contains("signal 15"));
 }
 

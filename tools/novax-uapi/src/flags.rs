@@ -19,9 +19,9 @@ bitflags! {
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct PrimeFlags: u32 {
         /// `DRM_CLOEXEC`: close the fd on exec.
-        const CLOEXEC = libc::O_CLOEXEC as u32;
+        const CLOEXEC = rustix::fs::OFlags::CLOEXEC.bits();
         /// `DRM_RDWR`: allow writable mappings of the dma-buf.
-        const RDWR = libc::O_RDWR as u32;
+        const RDWR = rustix::fs::OFlags::RDWR.bits();
     }
 }
 

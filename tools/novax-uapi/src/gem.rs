@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
 //! GEM buffer objects: create, query, close, map and share through PRIME.
+//!
+//! Create and query are novax ioctls; close and PRIME are drm-rs's calls.
 
 use crate::device::Device;
 use crate::error::{Error, Result};
@@ -8,7 +10,9 @@ use crate::flags::{GemCreateFlags, PrimeFlags};
 use crate::ioctl;
 use crate::mmap::{Access, Mapping};
 use crate::sys;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use drm::control::Device as _;
+use rustix::io::Errno;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 /// What `DRM_IOCTL_NOVAX_GEM_INFO` returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +32,11 @@ pub struct Bo<'d> {
     dev: &'d Device,
     handle: u32,
     size: u64,
+}
+
+/// drm-rs's handle type for a raw handle; 0 is never a handle (EINVAL, as the kernel says).
+fn drm_handle(handle: u32) -> std::io::Result<drm::buffer::Handle> {
+    drm::control::from_u32(handle).ok_or_else(|| Errno::INVAL.into())
 }
 
 impl Device {
@@ -64,10 +73,11 @@ impl Device {
         })
     }
 
-    /// `DRM_IOCTL_GEM_CLOSE` on a raw handle.
+    /// `DRM_IOCTL_GEM_CLOSE` on a raw handle. Handle 0 is never valid (EINVAL).
     pub fn gem_close(&self, handle: u32) -> Result<()> {
-        let mut arg = sys::drm_gem_close { handle, pad: 0 };
-        ioctl::call(self.as_fd(), &ioctl::GEM_CLOSE, &mut arg)
+        drm_handle(handle)
+            .and_then(|h| self.close_buffer(h))
+            .map_err(|e| Error::ioctl("GEM_CLOSE", e))
     }
 
     /// Takes ownership of a raw handle (e.g. from [`Device::prime_import`]): the returned
@@ -88,14 +98,9 @@ impl Device {
 
     /// `DRM_IOCTL_PRIME_HANDLE_TO_FD`: a dma-buf file descriptor for the object.
     pub fn prime_export(&self, handle: u32, flags: PrimeFlags) -> Result<OwnedFd> {
-        let mut arg = sys::drm_prime_handle {
-            handle,
-            flags: flags.bits(),
-            fd: -1,
-        };
-        ioctl::call(self.as_fd(), &ioctl::PRIME_HANDLE_TO_FD, &mut arg)?;
-        // SAFETY: on success the kernel installed a new fd that nobody else owns.
-        Ok(unsafe { OwnedFd::from_raw_fd(arg.fd) })
+        drm_handle(handle)
+            .and_then(|h| self.buffer_to_prime_fd(h, flags.bits()))
+            .map_err(|e| Error::ioctl("PRIME_HANDLE_TO_FD", e))
     }
 
     /// `DRM_IOCTL_PRIME_FD_TO_HANDLE`: a handle in this file for the dma-buf `fd`.
@@ -103,13 +108,10 @@ impl Device {
     /// Importing an object this file already has a handle for returns that same handle, so
     /// the raw number is returned; [`Device::bo_from_handle`] takes ownership when wanted.
     pub fn prime_import(&self, fd: BorrowedFd<'_>) -> Result<u32> {
-        let mut arg = sys::drm_prime_handle {
-            handle: 0,
-            flags: 0,
-            fd: fd.as_raw_fd(),
-        };
-        ioctl::call(self.as_fd(), &ioctl::PRIME_FD_TO_HANDLE, &mut arg)?;
-        Ok(arg.handle)
+        let handle = self
+            .prime_fd_to_buffer(fd)
+            .map_err(|e| Error::ioctl("PRIME_FD_TO_HANDLE", e))?;
+        Ok(handle.into())
     }
 }
 
@@ -137,10 +139,8 @@ impl Bo<'_> {
     /// Maps the whole object.
     pub fn mmap_with(&self, access: Access) -> Result<Mapping> {
         let info = self.info()?;
-        let len = usize::try_from(info.size).map_err(|_| Error::Sys {
-            op: format!("mmap {} bytes", info.size),
-            errno: crate::Errno(libc::EOVERFLOW),
-        })?;
+        let len = usize::try_from(info.size)
+            .map_err(|_| Error::sys(format!("mmap {} bytes", info.size), Errno::OVERFLOW))?;
         self.dev.mmap(info.mmap_offset, len, access)
     }
 

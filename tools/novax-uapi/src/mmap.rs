@@ -8,7 +8,8 @@
 //! which the compiler must perform exactly as written.
 
 use crate::error::{Error, Result};
-use std::os::fd::{AsRawFd, BorrowedFd};
+use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+use std::os::fd::BorrowedFd;
 use std::ptr::NonNull;
 
 /// What a mapping allows.
@@ -41,30 +42,21 @@ impl Mapping {
     /// Maps `len` bytes of `fd` at `offset` with `MAP_SHARED`.
     pub fn new(fd: BorrowedFd<'_>, offset: u64, len: usize, access: Access) -> Result<Self> {
         let prot = match access {
-            Access::ReadOnly => libc::PROT_READ,
-            Access::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
+            Access::ReadOnly => ProtFlags::READ,
+            Access::ReadWrite => ProtFlags::READ | ProtFlags::WRITE,
         };
-        let off = libc::off_t::try_from(offset).map_err(|_| Error::Sys {
-            op: format!("mmap offset {offset:#x}"),
-            errno: crate::Errno(libc::EOVERFLOW),
-        })?;
         // SAFETY: a new mapping chosen by the kernel; it overlaps nothing we own.
         let ptr = unsafe {
-            libc::mmap(
+            mmap(
                 std::ptr::null_mut(),
                 len,
                 prot,
-                libc::MAP_SHARED,
-                fd.as_raw_fd(),
-                off,
+                MapFlags::SHARED,
+                fd,
+                offset,
             )
-        };
-        if ptr == libc::MAP_FAILED {
-            return Err(Error::sys(
-                format!("mmap {len} bytes at offset {offset:#x}"),
-                std::io::Error::last_os_error(),
-            ));
         }
+        .map_err(|e| Error::sys(format!("mmap {len} bytes at offset {offset:#x}"), e))?;
         Ok(Self {
             ptr: NonNull::new(ptr.cast()).expect("mmap returned NULL"),
             len,
@@ -179,7 +171,7 @@ impl Mapping {
 impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: we own the mapping; nothing refers to it once we are dropped.
-        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.len) };
+        let _ = unsafe { munmap(self.ptr.as_ptr().cast(), self.len) };
     }
 }
 
@@ -190,11 +182,8 @@ mod tests {
 
     /// A memfd stands in for a DRM file: the mapping code is the same.
     fn memfd(len: usize) -> std::fs::File {
-        // SAFETY: plain syscall with a NUL-terminated name.
-        let fd = unsafe { libc::memfd_create(c"novax-test".as_ptr(), libc::MFD_CLOEXEC) };
-        assert!(fd >= 0);
-        // SAFETY: `fd` is a new fd we own.
-        let f = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        let fd = rustix::fs::memfd_create(c"novax-test", rustix::fs::MemfdFlags::CLOEXEC);
+        let f = std::fs::File::from(fd.unwrap());
         f.set_len(len as u64).unwrap();
         f
     }
@@ -233,7 +222,10 @@ mod tests {
     fn bad_offset_is_an_error() {
         let f = memfd(4096);
         let e = Mapping::new(f.as_fd(), 1, 4096, Access::ReadOnly).unwrap_err();
-        assert_eq!(e.errno(), Some(crate::Errno(libc::EINVAL)));
+        assert_eq!(
+            e.raw_os_error(),
+            Some(rustix::io::Errno::INVAL.raw_os_error())
+        );
         assert!(
             e.to_string().starts_with("mmap 4096 bytes at offset 0x1: "),
             "{e}"

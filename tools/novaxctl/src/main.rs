@@ -3,54 +3,52 @@
 //! novaxctl: inspect and exercise a novax GPU from userspace.
 //!
 //! Exit status: 0 on success, 1 if the driver failed a request or answered wrongly (the message
-//! names the ioctl and errno), 2 on a usage error.
+//! names the ioctl and errno), 2 on a usage error (clap's message names the bad argument).
 
-mod args;
 mod chip;
+mod cli;
 mod cmd;
-mod rng;
-mod stats;
+mod json;
 mod units;
 
-use args::{Args, Command, USAGE};
-use cmd::{CmdResult, Failure};
+use clap::Parser;
+use cli::{Bo, Cli, Command};
+use cmd::{CmdResult, Failure, Output};
 use std::io::Write;
 use std::process::ExitCode;
 
-fn run(args: &Args, out: &mut impl Write) -> CmdResult {
-    let device = args.device.as_deref();
-    match &args.command {
-        Command::Help => Ok(out.write_all(USAGE.as_bytes())?),
-        Command::Version => Ok(writeln!(out, "novaxctl {}", env!("CARGO_PKG_VERSION"))?),
-        Command::Info => cmd::info::run(&cmd::open(device)?, out),
-        Command::BoCreate { size } => cmd::bo::create(&cmd::open(device)?, *size, out),
-        Command::BoInfo { handle, create } => {
+fn run(cli: &Cli, out: &mut impl Write) -> CmdResult {
+    let device = cli.device.as_deref();
+    let output = if cli.json { Output::Json } else { Output::Text };
+    match &cli.command {
+        Command::Info => cmd::info::run(&cmd::open(device)?, output, out),
+        Command::Bo(_) if cli.json => Err(Failure::Check(
+            "--json: bo has no JSON output (info, echo and debugfs do)".into(),
+        )),
+        Command::Bo(Bo::Create { size }) => cmd::bo::create(&cmd::open(device)?, *size, out),
+        Command::Bo(Bo::Info { handle, create }) => {
             cmd::bo::info(&cmd::open(device)?, *handle, create, out)
         }
-        Command::Echo { count } => cmd::echo::run(&cmd::open(device)?, *count, out),
-        Command::Debugfs { dir: Some(dir) } => cmd::debugfs::dump(dir, out),
-        Command::Debugfs { dir: None } => {
-            let dev = cmd::open(device)?;
-            cmd::debugfs::dump(&dev.debugfs_dir().map_err(Failure::Lib)?, out)
+        Command::Echo { count } => cmd::echo::run(&cmd::open(device)?, *count, output, out),
+        Command::Debugfs(args) => {
+            let dir = match &args.dir {
+                Some(dir) => dir.clone(),
+                None => cmd::open(device)?.debugfs_dir()?,
+            };
+            if args.watch {
+                cmd::watch::run(&dir, args, output, out)
+            } else {
+                cmd::debugfs::dump(&dir, output, out)
+            }
         }
     }
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let args = match args::parse(&argv) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("novaxctl: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let r = run(&args, &mut out).and_then(|()| Ok(out.flush()?));
+    let r = run(&cli, &mut out).and_then(|()| Ok(out.flush()?));
     match r {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

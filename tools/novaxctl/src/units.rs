@@ -2,7 +2,15 @@
 
 //! Sizes and durations for humans.
 
-use crate::args::parse_number;
+/// Parses a decimal or `0x` hexadecimal unsigned number.
+pub fn parse_number(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).ok(),
+        Some(_) => None,
+        None if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        None => None,
+    }
+}
 
 const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
 
@@ -52,6 +60,27 @@ pub fn format_ns(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("0"), Some(0));
+        assert_eq!(parse_number("42"), Some(42));
+        assert_eq!(parse_number("0x2a"), Some(42));
+        assert_eq!(parse_number("0XFF"), Some(255));
+        assert_eq!(parse_number("18446744073709551615"), Some(u64::MAX));
+        for bad in [
+            "",
+            "0x",
+            "-1",
+            "+1",
+            "1e3",
+            "18446744073709551616",
+            " 1",
+            "0xg",
+        ] {
+            assert_eq!(parse_number(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn sizes_parse() {

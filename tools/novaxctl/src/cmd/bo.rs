@@ -6,9 +6,10 @@
 //! to the next one: each command creates what it inspects.
 
 use super::{CmdResult, Failure};
-use crate::rng::SplitMix64;
 use crate::units::format_size;
 use novax_uapi::{Access, Device, GemInfo};
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 use std::io::Write;
 
 /// The value of the 8-byte word at `off` in the check pattern: different in every word and in
@@ -18,9 +19,7 @@ pub fn pattern(seed: u64, off: usize) -> u64 {
 }
 
 fn page_size() -> u64 {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    u64::try_from(n).unwrap_or(4096)
+    rustix::param::page_size() as u64
 }
 
 /// Checks what GEM_CREATE and GEM_INFO said about an object of `requested` bytes.
@@ -66,7 +65,7 @@ pub fn create(dev: &Device, size: u64, out: &mut impl Write) -> CmdResult {
 
     let writer = bo.mmap_with(Access::ReadWrite)?;
     let reader = bo.mmap_with(Access::ReadOnly)?;
-    let seed = SplitMix64::from_entropy().next_u64();
+    let seed = StdRng::from_os_rng().next_u64();
     writer.fill_with(|off| pattern(seed, off));
     if let Some(off) = reader.find_mismatch(|off| pattern(seed, off)) {
         return Err(Failure::Check(format!(

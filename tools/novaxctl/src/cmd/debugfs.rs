@@ -1,11 +1,71 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
-//! `novaxctl debugfs`: every file of the driver's debugfs directory, aligned for reading.
+//! `novaxctl debugfs`: every file of the driver's debugfs directory, aligned for reading or
+//! as JSON.
 
-use super::{CmdResult, Failure};
-use novax_uapi::{Errno, Error};
+use super::{CmdResult, Failure, Output};
+use crate::json::{self, Ordered};
+use novax_uapi::Error;
+use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
+
+/// A file's content as JSON: a number or a string for a one-line file, an object for
+/// `key: value` lines (numbers where they are numbers), the lines for anything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A decimal number.
+    Number(u64),
+    /// Any other one-line value (or an empty file, as "").
+    Text(String),
+    /// `key: value` lines, in the file's order.
+    Fields(Ordered<Value>),
+    /// Lines of free text.
+    Lines(Vec<String>),
+    /// A file that could not be read, or a directory: `{"error": "..."}`.
+    Error {
+        /// Why.
+        error: String,
+    },
+}
+
+/// A one-line value: a number if it is one.
+fn scalar(s: &str) -> Value {
+    let s = s.trim();
+    match s.parse() {
+        Ok(n) => Value::Number(n),
+        Err(_) => Value::Text(s.to_string()),
+    }
+}
+
+/// Parses a file's content as [`format_file`] reads it.
+pub fn parse_file(content: &str) -> Value {
+    let lines: Vec<&str> = content.lines().collect();
+    match lines.as_slice() {
+        [] => return Value::Text(String::new()),
+        [line] if !line.contains(": ") => return scalar(line),
+        _ => {}
+    }
+    let fields: Option<Ordered<Value>> = lines
+        .iter()
+        .map(|l| l.split_once(": ").map(|(k, v)| (k.to_string(), scalar(v))))
+        .collect::<Option<Vec<_>>>()
+        .map(Ordered);
+    fields.map_or_else(
+        || Value::Lines(lines.iter().map(|l| l.to_string()).collect()),
+        Value::Fields,
+    )
+}
+
+/// The `--json` report: `{"dir": "...", "files": {"chip": {...}, "poll_mode": "napi", ...}}`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// The directory read.
+    pub dir: String,
+    /// Every file by name, in name order.
+    pub files: Ordered<Value>,
+}
 
 /// Formats one file. A one-line value prints as `name: value`; `key: value` lines print under
 /// the file's name with the values aligned; anything else is printed as it is, indented.
@@ -35,8 +95,11 @@ pub fn format_file(name: &str, content: &str) -> String {
     s
 }
 
-/// Dumps every file of `dir`, in name order.
-pub fn dump(dir: &Path, out: &mut impl Write) -> CmdResult {
+/// A directory entry's name, and its content or why there is none.
+pub type Entry = (String, Result<String, String>);
+
+/// Reads `dir`: every entry in name order.
+pub fn read_dir(dir: &Path) -> Result<Vec<Entry>, Failure> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         Failure::Lib(Error::sys(
             format!("{} (is debugfs mounted, and are you root?)", dir.display()),
@@ -48,24 +111,48 @@ pub fn dump(dir: &Path, out: &mut impl Write) -> CmdResult {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    for name in names {
+    let files = names.into_iter().map(|name| {
         let path = dir.join(&name);
-        if path.is_dir() {
-            writeln!(out, "{name}: (directory)")?;
-            continue;
-        }
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                out.write_all(format_file(&name, &String::from_utf8_lossy(&bytes)).as_bytes())?
-            }
-            Err(e) => writeln!(out, "{name}: (unreadable: {})", Errno::from(e))?,
+        let content = if path.is_dir() {
+            Err("directory".to_string())
+        } else {
+            std::fs::read(&path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .map_err(|e| format!("unreadable: {e}"))
+        };
+        (name, content)
+    });
+    Ok(files.collect())
+}
+
+/// Dumps every file of `dir`, in name order.
+pub fn dump(dir: &Path, output: Output, out: &mut impl Write) -> CmdResult {
+    let files = read_dir(dir)?;
+    if output == Output::Json {
+        let files = files.into_iter().map(|(name, content)| {
+            let value = match content {
+                Ok(c) => parse_file(&c),
+                Err(error) => Value::Error { error },
+            };
+            (name, value)
+        });
+        let report = Report {
+            dir: dir.display().to_string(),
+            files: files.collect(),
+        };
+        return Ok(json::write(out, &report)?);
+    }
+    for (name, content) in files {
+        match content {
+            Ok(c) => out.write_all(format_file(&name, &c).as_bytes())?,
+            Err(why) => writeln!(out, "{name}: ({why})")?,
         }
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -97,15 +184,41 @@ mod tests {
         );
     }
 
+    /// A debugfs-like directory, removed on drop.
+    pub struct TempDir(pub std::path::PathBuf);
+
+    impl TempDir {
+        pub fn new(tag: &str, files: &[(&str, &str)]) -> Self {
+            let dir = std::env::temp_dir().join(format!("novaxctl-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(dir.join("sub")).unwrap();
+            for (name, content) in files {
+                std::fs::write(dir.join(name), content).unwrap();
+            }
+            Self(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn sample() -> TempDir {
+        TempDir::new(
+            "dump",
+            &[
+                ("poll_mode", "napi\n"),
+                ("gsp_stats", "init_done: 1\nevents: 12\n"),
+            ],
+        )
+    }
+
     #[test]
     fn dumps_a_directory() {
-        let dir = std::env::temp_dir().join(format!("novaxctl-test-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("sub")).unwrap();
-        std::fs::write(dir.join("poll_mode"), "napi\n").unwrap();
-        std::fs::write(dir.join("gsp_stats"), "init_done: 1\nevents: 12\n").unwrap();
+        let dir = sample();
         let mut out = Vec::new();
-        dump(&dir, &mut out).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        dump(&dir.0, Output::Text, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "gsp_stats:\n  init_done: 1\n  events:    12\npoll_mode: napi\nsub: (directory)\n"
@@ -113,12 +226,52 @@ mod tests {
     }
 
     #[test]
+    fn dumps_a_directory_as_json() {
+        let dir = sample();
+        let mut out = Vec::new();
+        dump(&dir.0, Output::Json, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "dir": dir.0.display().to_string(),
+                "files": {
+                    "gsp_stats": {"init_done": 1, "events": 12},
+                    "poll_mode": "napi",
+                    "sub": {"error": "directory"}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn file_values() {
+        assert_eq!(parse_file("64\n"), Value::Number(64));
+        assert_eq!(parse_file("570.144.0\n"), Value::Text("570.144.0".into()));
+        assert_eq!(parse_file(""), Value::Text(String::new()));
+        let chip = parse_file("chipset: AD102 (0x192)\nrevision: a1\nn: 3\n");
+        assert_eq!(
+            serde_json::to_value(chip).unwrap(),
+            serde_json::json!({"chipset": "AD102 (0x192)", "revision": "a1", "n": 3})
+        );
+        assert_eq!(
+            parse_file("free text\nkey: v\n"),
+            Value::Lines(vec!["free text".into(), "key: v".into()])
+        );
+    }
+
+    #[test]
     fn missing_directory_names_itself() {
-        let e = dump(Path::new("/nonexistent/novax"), &mut Vec::new()).unwrap_err();
+        let e = dump(
+            Path::new("/nonexistent/novax"),
+            Output::Text,
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "/nonexistent/novax (is debugfs mounted, and are you root?): \
-             No such file or directory (ENOENT)"
+             No such file or directory (os error 2)"
         );
     }
 }

@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 
-//! The subcommands. Each writes to `out` so that the output formats can be tested.
+//! The subcommands. Each writes to `out` so that the output formats can be tested; those with
+//! a `--json` form build a serde report and print it as text or as JSON.
 
 pub mod bo;
 pub mod debugfs;
 pub mod echo;
 pub mod info;
+pub mod watch;
 
 use novax_uapi::Device;
 use std::fmt;
 use std::path::Path;
+
+/// How a report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// For people: the aligned text of before `--json` existed.
+    Text,
+    /// For scripts: JSON (`--json`).
+    Json,
+}
 
 /// Why a command failed.
 #[derive(Debug)]
