@@ -194,7 +194,7 @@ mod tests {
             })
         );
         assert_eq!(Command::decode(1, 0, 1), None);
-        assert_eq!(Command::decode(1, 9, 1), None);
+        assert_eq!(Command::decode(1, 10, 1), None);
         assert_eq!(
             Command::decode(2, 100, 0),
             Some(Flood {
