@@ -79,19 +79,23 @@ else
         --enable-fds=pseudo,testfile -V $victims -N $((SECS * 300)) -l off \
         > /tmp/trinity.log 2>&1 &
     tpid=$!
-    # The fds trinity opened on the victims, from the fd table of trinity-main (which makes no
-    # syscalls of the fuzzing itself), read once its first child exists: it opens them all
-    # before it forks.
+    # The fds trinity opened on the victims, from the fd tables of trinity-main (which makes no
+    # syscalls of the fuzzing itself) and its children, which inherit them: it opens them all
+    # before it forks. Read until a table shows them (one sample taken while a child was being
+    # replaced once found none), as long as trinity runs.
     : > /tmp/trinity-fds
-    for i in $(seq 1 120); do
+    for i in $(seq 1 240); do
         main=$(pids_named 'trinity-main')
-        if [ -n "$main" ] && [ -n "$(pids_named 'trinity-c*')" ]; then
-            ls -l /proc/${main%% *}/fd 2> /dev/null |
-                sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p" > /tmp/trinity-fds
-            break
+        kids=$(pids_named 'trinity-c*')
+        if [ -n "$main" ] && [ -n "$kids" ]; then
+            for p in $main $kids; do
+                ls -l /proc/$p/fd 2> /dev/null |
+                    sed -n "s|.* \([0-9]*\) -> $victims/.*|\1|p"
+            done | sort -un > /tmp/trinity-fds
+            [ -s /tmp/trinity-fds ] && break
         fi
         kill -0 $tpid 2> /dev/null || break
-        sleep 0.5
+        sleep 0.25
     done
     wait $tpid
     rc=$?
