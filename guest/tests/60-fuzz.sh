@@ -127,6 +127,10 @@ else
     if ! [ -c "$render" ] || ! novax_fuzz -s 1 -t 1 -j 1 > /dev/null 2>&1; then
         fail fuzz.trinity "device broken after trinity (exit $rc)"
         grep -v '^\[child' /tmp/trinity.log | tail -20
+    elif [ -z "$fds" ] && [ "$opens" -ge 32 ] && [ "$total" -ge $((SECS * 100)) ] && [ "$rc" = 0 ]; then
+        # trinity ran and kept the device working, but no fd table was caught showing the
+        # victims (seen on the sanitizer kernel), so its calls on novax fds cannot be counted.
+        skip fuzz.trinity "ran $total calls, $opens opens, device still works; its novax fds were not sampled, so calls on them are not counted"
     elif [ "$novax" -lt $((SECS * 25)) ] || [ "$opens" -lt 32 ]; then
         # Fewer calls than expected: trinity did not run as designed (killed early, no log).
         fail fuzz.trinity "only $novax of trinity's $total calls were on novax fds, $opens opens (exit $rc)"

@@ -189,7 +189,11 @@ pub(crate) mod tests {
 
     impl TempDir {
         pub fn new(tag: &str, files: &[(&str, &str)]) -> Self {
-            let dir = std::env::temp_dir().join(format!("novaxctl-{tag}-{}", std::process::id()));
+            // Tests run in parallel threads of one process: each directory gets its own number.
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir =
+                std::env::temp_dir().join(format!("novaxctl-{tag}-{}-{n}", std::process::id()));
             std::fs::create_dir_all(dir.join("sub")).unwrap();
             for (name, content) in files {
                 std::fs::write(dir.join(name), content).unwrap();
