@@ -13,7 +13,8 @@ use crate::fault::FaultKind;
 use crate::mem::Mem;
 use crate::regs::{
     cmd, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EINVAL,
-    STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS, STAT_FAULTS, STAT_INTERRUPTS, STAT_POSTED,
+    STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS, STAT_FAULTS, STAT_HALTED_DOORBELLS,
+    STAT_HALTED_WRITES, STAT_HALTS, STAT_INTERRUPTS, STAT_POSTED,
 };
 
 /// A decoded test command.
@@ -120,7 +121,7 @@ impl Control {
     }
 }
 
-/// The STATS counters (reset at each boot).
+/// The STATS counters of the current boot (reset at each boot).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Messages posted (replies and events).
@@ -157,6 +158,37 @@ impl Stats {
             faults: mem.load_u64(STAT_FAULTS),
             events: mem.load_u64(STAT_EVENTS),
             bad_commands: mem.load_u64(STAT_BAD_COMMANDS),
+        }
+    }
+}
+
+/// The STATS counters of what the driver did while it had the GSP halted ([`crate::watch`]):
+/// cumulative since the emulator started, never reset, so a test can read them after the
+/// driver has booted the GSP again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HaltStats {
+    /// Doorbell rings while halted.
+    pub doorbells: u64,
+    /// Changes of driver-written words seen while halted.
+    pub writes: u64,
+    /// Halts by the driver (`GSP_CTRL` 1 -> 0).
+    pub halts: u64,
+}
+
+impl HaltStats {
+    /// Writes the counters to the test-control block.
+    pub fn store<M: Mem + ?Sized>(&self, mem: &mut M) {
+        mem.store_u64(STAT_HALTED_DOORBELLS, self.doorbells);
+        mem.store_u64(STAT_HALTED_WRITES, self.writes);
+        mem.store_u64(STAT_HALTS, self.halts);
+    }
+
+    /// Reads the counters from the test-control block.
+    pub fn load<M: Mem + ?Sized>(mem: &M) -> Self {
+        Self {
+            doorbells: mem.load_u64(STAT_HALTED_DOORBELLS),
+            writes: mem.load_u64(STAT_HALTED_WRITES),
+            halts: mem.load_u64(STAT_HALTS),
         }
     }
 }
@@ -252,6 +284,18 @@ mod tests {
         for (i, off) in (0x1f1040..0x1f1070).step_by(8).enumerate() {
             assert_eq!(m.load_u64(off), i as u64 + 1);
         }
+        assert_eq!(Stats::load(&m), s);
+        // The halt counters follow, appended after the six.
+        let h = HaltStats {
+            doorbells: 7,
+            writes: 8,
+            halts: 9,
+        };
+        h.store(&mut m);
+        for (i, off) in (0x1f1070..0x1f1088).step_by(8).enumerate() {
+            assert_eq!(m.load_u64(off), i as u64 + 7);
+        }
+        assert_eq!(HaltStats::load(&m), h);
         assert_eq!(Stats::load(&m), s);
     }
 }

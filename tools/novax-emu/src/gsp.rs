@@ -4,7 +4,7 @@
 //! test-control commands.
 //!
 //! The model is a state machine driven from outside by two calls: [`Gsp::poll`], at least once a
-//! millisecond, and [`Gsp::doorbell`] when the guest rings. It never blocks and never waits: a
+//! millisecond, and [`Gsp::doorbells`] when the guest rings. It never blocks and never waits: a
 //! message that does not fit in the message queue stays pending and is retried on later polls
 //! (the GPU never overwrites unread elements), and while too many messages are pending it stops
 //! reading commands. Polling the rings and registers on every call, not only on doorbells,
@@ -21,10 +21,12 @@
 //! What survives a boot: the test-control handshake, an armed fault (faults apply to the next
 //! posted messages whatever they are, including the next boot's GSP_INIT_DONE) and the periodic
 //! event rate. What a boot resets: the queues' sequence numbers and pointers, pending messages,
-//! a flood in progress, the stall, a `disappear` fault, the tick index and the STATS counters.
+//! a flood in progress, the stall, a `disappear` fault, the tick index and the STATS counters,
+//! except the counters of what the driver did while it had the GSP halted ([`crate::watch`]),
+//! which count from the emulator's start.
 
 use crate::chip::Chip;
-use crate::control::{Command, Control, Request, Stats};
+use crate::control::{Command, Control, HaltStats, Request, Stats};
 use crate::fault::{self, FaultKind, Faults, BAD_WRITE_PTR, SEQ_NUM_SKIP, WRITE_PTR_EXCURSION};
 use crate::mem::Mem;
 use crate::queue::{self, Reject, Rpc, RxOutcome};
@@ -35,6 +37,7 @@ use crate::regs::{
     GSP_STATE_HALTED, GSP_STATE_RUNNING, INTR_GSP, MSGQ, MSG_COUNT, NV_ERR_NOT_SUPPORTED,
     NV_PMC_BOOT_0, NV_PMC_BOOT_42, PTE, RPC_HDR_SIZE, SIGNATURE0_VALUE, SIGNATURE1_VALUE,
 };
+use crate::watch::Watch;
 use crate::{log_debug, log_info};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -93,6 +96,8 @@ pub struct Gsp<M: Mem> {
     last_ctrl: u32,
     control: Control,
     stats: Stats,
+    /// What the driver does while it has the GSP halted.
+    watch: Watch,
     faults: Faults,
     stall: bool,
     event_rate: u32,
@@ -131,6 +136,7 @@ impl<M: Mem> Gsp<M> {
             last_ctrl: 0,
             control: Control::new(),
             stats: Stats::default(),
+            watch: Watch::new(),
             faults: Faults::default(),
             stall: false,
             event_rate,
@@ -168,9 +174,15 @@ impl<M: Mem> Gsp<M> {
         self.state
     }
 
-    /// The STATS counters.
+    /// The STATS counters of the current boot.
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// The STATS counters of what the driver did while it had the GSP halted (since the
+    /// emulator started).
+    pub fn halt_stats(&self) -> HaltStats {
+        self.watch.totals()
     }
 
     /// Periodic ticks lost because too many messages were pending (since the last boot).
@@ -185,7 +197,8 @@ impl<M: Mem> Gsp<M> {
     }
 
     /// Everything afresh, as for a new ivshmem client: the whole memory is wiped, the registers
-    /// are filled in, the GSP is halted and the test-control block is at SEQ 0.
+    /// are filled in, the GSP is halted and the test-control block is at SEQ 0. The halt
+    /// counters keep counting from the emulator's start; no halt is being watched.
     pub fn reset(&mut self) {
         let size = self.mem.size();
         self.mem.fill(0, size, 0);
@@ -206,16 +219,28 @@ impl<M: Mem> Gsp<M> {
         self.event_rate = self.cfg.event_rate;
         self.error_logs = 0;
         self.clear_run_state();
-        self.stats.store(&mut self.mem);
+        self.watch.end();
+        self.store_stats();
     }
 
-    /// The guest rang the GPU's doorbell.
+    fn store_stats(&mut self) {
+        self.stats.store(&mut self.mem);
+        self.watch.store(&mut self.mem);
+    }
+
+    /// The guest rang the GPU's doorbell once: [`Gsp::doorbells`] with one ring.
+    pub fn doorbell(&mut self, now: Duration) {
+        self.doorbells(now, 1);
+    }
+
+    /// The guest rang the GPU's doorbell `rings` times (as many as the eventfd counted).
     ///
     /// Besides what [`Gsp::poll`] does, a doorbell with `GSP_CTRL = 1` boots a GSP that is not
     /// running, or whose message queue headers were wiped: that is a driver that initialised
     /// the shared memory afresh without the GPU seeing `GSP_CTRL` go through 0 (a guest reboot,
-    /// or an unbind and bind within one poll).
-    pub fn doorbell(&mut self, now: Duration) {
+    /// or an unbind and bind within one poll). Rings that do not boot it while the driver has
+    /// it halted are counted as accesses after the halt.
+    pub fn doorbells(&mut self, now: Duration, rings: u64) {
         if self.mem.load_u32(EMU_GSP_CTRL) & 1 == 1 {
             let wiped = !queue::headers_valid(&self.mem, MSGQ);
             let boot = match self.state {
@@ -227,11 +252,13 @@ impl<M: Mem> Gsp<M> {
                 self.boot(now);
             }
         }
+        self.watch.doorbells(rings);
         self.poll(now);
     }
 
-    /// One step: the test-control block, `GSP_CTRL`, then (when running) the fault timer, the
-    /// event sources, the command queue and the pending messages.
+    /// One step: the test-control block, `GSP_CTRL` (or, while the driver has the GSP halted,
+    /// every word it writes), then (when running) the fault timer, the event sources, the
+    /// command queue and the pending messages.
     pub fn poll(&mut self, now: Duration) {
         self.poll_control(now);
         let ctrl = self.mem.load_u32(EMU_GSP_CTRL) & 1;
@@ -242,6 +269,8 @@ impl<M: Mem> Gsp<M> {
             } else {
                 self.halt();
             }
+        } else {
+            self.watch.check(&self.mem);
         }
         if self.state == State::Running && !queue::headers_valid(&self.mem, MSGQ) {
             // The driver is initialising the shared memory again; it will ring once done.
@@ -256,7 +285,7 @@ impl<M: Mem> Gsp<M> {
             self.flush(now);
             self.retrigger_irq();
         }
-        self.stats.store(&mut self.mem);
+        self.store_stats();
     }
 
     /// The GSP interrupt is level-triggered: while messages the guest has not read remain and the
@@ -304,6 +333,7 @@ impl<M: Mem> Gsp<M> {
     }
 
     fn boot(&mut self, now: Duration) {
+        let halted = self.watch.end();
         self.clear_run_state();
         self.stall = false;
         self.stats = Stats::default();
@@ -318,12 +348,20 @@ impl<M: Mem> Gsp<M> {
         }
         self.set_state(State::Running);
         log_info!(
-            "GSP boot (BOOT_0 {:#010x}, {}, event rate {}/s{})",
+            "GSP boot (BOOT_0 {:#010x}, {}, event rate {}/s{}{})",
             self.cfg.chip.boot0,
             self.cfg.chip.name,
             self.event_rate,
             match self.faults.armed() {
                 Some((k, n)) => format!(", fault {} armed for {n}", k.name()),
+                None => String::new(),
+            },
+            match halted {
+                Some(w) => format!(
+                    "; while halted: {} doorbells, {} register writes (re-initialisation \
+                     included)",
+                    w.doorbells, w.writes
+                ),
                 None => String::new(),
             }
         );
@@ -333,17 +371,22 @@ impl<M: Mem> Gsp<M> {
 
     fn halt(&mut self) {
         let s = self.stats;
+        let h = self.watch.totals();
         log_info!(
-            "GSP halt: posted {} (events {}), commands {}, bad commands {}, interrupts {}, \
-             faults {}, ticks lost {}",
+            "GSP halt {}: posted {} (events {}), commands {}, bad commands {}, interrupts {}, \
+             faults {}, ticks lost {}; while halted since start: {} doorbells, {} register writes",
+            h.halts + 1,
             s.posted,
             s.events,
             s.commands,
             s.bad_commands,
             s.interrupts,
             s.faults,
-            self.ticks_lost
+            self.ticks_lost,
+            h.doorbells,
+            h.writes
         );
+        self.watch.halt(&self.mem);
         if self.state != State::Dead {
             // A dead GPU stays dead until the next boot.
             self.set_state(State::Halted);

@@ -15,6 +15,7 @@
 //! - [`regs`], [`chip`]: the contract's numbers; the emulated chip.
 //! - [`queue`]: the message format and the rings, pure and unit-tested.
 //! - [`fault`], [`control`]: fault injection; the test-control block.
+//! - [`watch`]: what the driver does to the device after it halted the GSP (counted).
 //! - [`gsp`]: the firmware model, a state machine stepped by the main loop.
 //! - [`ivshmem`], [`server`]: QEMU's ivshmem server protocol; the main loop.
 //! - [`cli`], [`log`]: the command line; the log file.
@@ -36,4 +37,5 @@ pub mod regs;
 pub mod server;
 pub mod shm;
 pub mod signals;
+pub mod watch;
 pub mod wire;

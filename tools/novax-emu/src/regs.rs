@@ -89,6 +89,15 @@ pub const STAT_FAULTS: usize = TEST_CTRL + 0x58;
 pub const STAT_EVENTS: usize = TEST_CTRL + 0x60;
 /// STATS: bad commands seen (u64).
 pub const STAT_BAD_COMMANDS: usize = TEST_CTRL + 0x68;
+/// STATS: doorbell rings while the GSP was halted by the driver (u64, since the emulator
+/// started; not reset at boot).
+pub const STAT_HALTED_DOORBELLS: usize = TEST_CTRL + 0x70;
+/// STATS: writes to driver-written words seen while the GSP was halted by the driver (u64,
+/// since the emulator started; not reset at boot).
+pub const STAT_HALTED_WRITES: usize = TEST_CTRL + 0x78;
+/// STATS: halts by the driver, `GSP_CTRL` going from 1 to 0 (u64, since the emulator started;
+/// not reset at boot).
+pub const STAT_HALTS: usize = TEST_CTRL + 0x80;
 
 /// Test-control commands.
 pub mod cmd {
@@ -230,7 +239,7 @@ pub const MAX_ECHO_PAYLOAD: usize = 16384;
 // registers and the test block in the register window above the real registers.
 const _: () = assert!(MSGQ + QUEUE_SIZE <= GSP_SHM_OFFSET + GSP_SHM_SIZE);
 const _: () = assert!(GSP_SHM_OFFSET + GSP_SHM_SIZE <= SHM_SIZE);
-const _: () = assert!(TEST_CTRL + 0x70 <= REG_WINDOW_SIZE);
+const _: () = assert!(STAT_HALTS + 8 <= REG_WINDOW_SIZE);
 const _: () = assert!(NV_PGSP_QUEUE_HEAD < EMU_REGS);
 
 #[cfg(test)]

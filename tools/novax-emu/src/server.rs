@@ -94,10 +94,13 @@ impl Server {
                 self.accept();
             }
             let now = monotonic();
-            let rang = ready[2] && eventfd::drain(self.gpu.vectors[0].as_fd())? > 0;
+            // Drained on every pass, not only when the wait saw it readable: a ring is then
+            // handled before the GPU next looks at GSP_CTRL, so a ring that came before a halt
+            // is not counted as one after it.
+            let rings = eventfd::drain(self.gpu.vectors[0].as_fd())?;
             if let Some(client) = &self.client {
-                if rang {
-                    self.gsp.doorbell(now);
+                if rings > 0 {
+                    self.gsp.doorbells(now, rings);
                 } else {
                     self.gsp.poll(now);
                 }
@@ -199,14 +202,19 @@ impl Server {
             return;
         }
         let s = self.gsp.stats();
+        let h = self.gsp.halt_stats();
         log_info!(
-            "{why}: posted {} (events {}), commands {}, bad commands {}, interrupts {}, faults {}",
+            "{why}: posted {} (events {}), commands {}, bad commands {}, interrupts {}, faults {}; \
+             {} halts, while halted {} doorbells, {} register writes",
             s.posted,
             s.events,
             s.commands,
             s.bad_commands,
             s.interrupts,
-            s.faults
+            s.faults,
+            h.halts,
+            h.doorbells,
+            h.writes
         );
         // Nobody drives the GPU now; the next client starts afresh anyway.
         self.gsp.reset();

@@ -589,6 +589,62 @@ fn full_loop() {
 }
 
 #[test]
+fn accesses_after_the_halt_are_counted() {
+    // STATS +0x70 doorbells and +0x78 register writes while halted, +0x80 halts: counted from
+    // the emulator's start, not reset at boot.
+    let (doorbells, writes, halts) = (6, 7, 8);
+    let emu = Emu::start(&[]);
+    let mut g = Guest::connect(&emu, 2);
+    g.boot(true);
+    g.recv_valid();
+    let s = g.send(ECHO, b"before");
+    assert_eq!(g.recv_valid().sequence, s);
+    assert_eq!(
+        (g.stat(doorbells), g.stat(writes), g.stat(halts)),
+        (0, 0, 0)
+    );
+    // The unbind.
+    g.w32(INTR_ENABLE, 0);
+    g.w32(GSP_CTRL, 0);
+    let start = Instant::now();
+    while g.stat(halts) != 1 {
+        assert!(start.elapsed() < WAIT, "halt not seen");
+        sleep(Duration::from_millis(1));
+    }
+    assert_eq!(g.r32(GSP_STATE), 0);
+    sleep(Duration::from_millis(20));
+    assert_eq!((g.stat(doorbells), g.stat(writes)), (0, 0));
+    // Three rings through the eventfd, an unmask and a new queue head.
+    for _ in 0..3 {
+        g.ring_doorbell();
+    }
+    g.w32(INTR_ENABLE, 1);
+    g.w32(QUEUE_HEAD, 5);
+    while (g.stat(doorbells), g.stat(writes)) != (3, 2) {
+        assert!(
+            start.elapsed() < WAIT,
+            "doorbells {} writes {}",
+            g.stat(doorbells),
+            g.stat(writes)
+        );
+        sleep(Duration::from_millis(1));
+    }
+    // The next boot: the rings that boot it are not counted, the counters stay.
+    g.boot(true);
+    assert_eq!(g.recv_valid().function, INIT_DONE);
+    assert_eq!(g.stat(0), 1, "STATS reset at boot");
+    assert_eq!((g.stat(doorbells), g.stat(halts)), (3, 1));
+    assert!(g.stat(writes) >= 2);
+    let log = emu.log();
+    assert!(log.contains("after the halt: doorbell rung"), "{log}");
+    assert!(
+        log.contains("after the halt: INTR_ENABLE 0x0 -> 0x1"),
+        "{log}"
+    );
+    assert!(log.contains("while halted: 3 doorbells"), "{log}");
+}
+
+#[test]
 fn no_interrupt_when_disabled() {
     let emu = Emu::start(&[]);
     let mut g = Guest::connect(&emu, 2);

@@ -11,7 +11,8 @@ use crate::queue::{
     checksum32, encode, get_u32, headers_valid, init_headers, publish_write_ptr, Received,
 };
 use crate::regs::{
-    cmd, elem, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EMU_REGS, SHM_SIZE,
+    cmd, elem, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EMU_REGS,
+    NV_PGSP_QUEUE_HEAD, SHM_SIZE,
 };
 
 const MS: Duration = Duration::from_millis(1);
@@ -69,6 +70,12 @@ impl Guest {
         self.wptr = 0;
         self.seq = 0;
         self.gsp.doorbell(self.now);
+    }
+
+    /// The driver's unbind: GSP_CTRL = 0, then a poll.
+    fn halt(&mut self) {
+        self.mem().store_u32(EMU_GSP_CTRL, 0);
+        self.tick(MS);
     }
 
     fn tick(&mut self, d: Duration) {
@@ -184,6 +191,8 @@ fn nothing_happens_before_boot() {
     assert_eq!(queue::write_ptr(g.gsp.mem(), MSGQ), 0);
     assert!(!headers_valid(g.gsp.mem(), MSGQ));
     assert_eq!(g.gsp.stats(), Stats::default());
+    // The driver's first probe is no access after a halt.
+    assert_eq!(HaltStats::load(g.gsp.mem()), HaltStats::default());
 }
 
 #[test]
@@ -575,8 +584,7 @@ fn disappear_and_reboot() {
     g.tick(MS);
     assert_eq!(queue::write_ptr(g.gsp.mem(), MSGQ), before);
     // Halting does not revive it.
-    g.mem().store_u32(EMU_GSP_CTRL, 0);
-    g.tick(MS);
+    g.halt();
     assert_eq!(g.r32(EMU_GSP_STATE), 2);
     // The next boot does.
     g.boot(true);
@@ -594,8 +602,7 @@ fn halt_and_reboot() {
     g.boot(true);
     g.messages();
     g.call(function::EMU_ECHO, b"1");
-    g.mem().store_u32(EMU_GSP_CTRL, 0);
-    g.tick(MS);
+    g.halt();
     assert_eq!(g.r32(EMU_GSP_STATE), 0);
     g.messages();
     // Commands are not read while halted.
@@ -700,4 +707,102 @@ fn interrupt_is_level_triggered() {
     assert_eq!(g.messages().len(), 1);
     g.tick(Duration::from_millis(1));
     assert!(!g.gsp.take_irq());
+}
+
+/// The halt counters as the test-control block shows them: (doorbells, writes, halts).
+fn halt_counts(g: &Guest) -> (u64, u64, u64) {
+    let h = HaltStats::load(g.gsp.mem());
+    assert_eq!(h, g.gsp.halt_stats());
+    (h.doorbells, h.writes, h.halts)
+}
+
+#[test]
+fn accesses_after_the_halt_count_until_the_boot() {
+    let mut g = Guest::new();
+    g.boot(true);
+    g.messages();
+    g.call(function::EMU_ECHO, b"1");
+    g.messages();
+    g.tick(MS);
+    // While the GSP runs, the driver's accesses are none of the watch's business.
+    assert_eq!(halt_counts(&g), (0, 0, 0));
+    // The unbind: interrupt off, then GSP_CTRL = 0.
+    g.mem().store_u32(EMU_INTR_ENABLE, 0);
+    g.halt();
+    assert_eq!(g.r32(EMU_GSP_STATE), GSP_STATE_HALTED);
+    assert_eq!(halt_counts(&g), (0, 0, 1));
+    // A driver that leaves the device alone: nothing, however long.
+    for _ in 0..50 {
+        g.tick(MS);
+    }
+    assert_eq!(halt_counts(&g), (0, 0, 1));
+    // One that does not: a doorbell, an unmask, a command queued and announced, two rings.
+    g.gsp.doorbell(g.now);
+    g.mem().store_u32(EMU_INTR_ENABLE, 1);
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (1, 1, 1));
+    g.queue(function::EMU_ECHO, b"2");
+    let wptr = g.wptr;
+    g.mem().store_u32(NV_PGSP_QUEUE_HEAD, wptr);
+    g.gsp.doorbells(g.now, 2);
+    assert_eq!(halt_counts(&g), (3, 3, 1));
+    // Nothing was answered.
+    assert!(g.messages().is_empty());
+    // The next boot ends the window; the counters stay for a test that reads them after it,
+    // while the boot's STATS start afresh.
+    g.boot(true);
+    g.messages();
+    g.call(function::EMU_ECHO, b"3");
+    g.messages();
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (3, 3, 1));
+    assert_eq!(g.gsp.stats().commands, 1);
+    // The second halt adds to them.
+    g.halt();
+    assert_eq!(g.r32(EMU_INTR_STATUS), 1);
+    g.mem().store_u32(EMU_INTR_STATUS, 0);
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (3, 4, 2));
+}
+
+#[test]
+fn a_ring_seen_with_the_halt_is_the_halts() {
+    // The driver's last doorbell and its GSP_CTRL = 0 reach the GPU together: the ring may
+    // have come first, so it is not counted; the next one is.
+    let mut g = Guest::new();
+    g.boot(true);
+    g.messages();
+    g.mem().store_u32(EMU_GSP_CTRL, 0);
+    g.gsp.doorbell(g.now);
+    assert_eq!(g.gsp.state(), State::Halted);
+    assert_eq!(halt_counts(&g), (0, 0, 1));
+    g.gsp.doorbell(g.now);
+    assert_eq!(halt_counts(&g), (1, 0, 1));
+}
+
+#[test]
+fn a_dead_gpu_is_watched_once_halted_and_a_new_client_keeps_the_counts() {
+    let mut g = Guest::new();
+    g.boot(true);
+    g.messages();
+    g.control(cmd::DISAPPEAR, 0, 0);
+    // A driver still at work on a dead GPU has not halted it: not counted.
+    g.mem().store_u32(EMU_INTR_ENABLE, 0);
+    g.call(function::EMU_ECHO, b"void");
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (0, 0, 0));
+    // Its unbind halts it; it stays dead, and is watched.
+    g.halt();
+    assert_eq!(g.r32(EMU_GSP_STATE), GSP_STATE_DEAD);
+    g.mem().store_u32(EMU_INTR_STATUS, 0);
+    g.mem().store_u32(EMU_INTR_ENABLE, 1);
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (0, 2, 1));
+    // A new client: the counters count on from the emulator's start; no halt is watched.
+    g.gsp.reset();
+    assert_eq!(halt_counts(&g), (0, 2, 1));
+    g.mem().store_u32(EMU_INTR_ENABLE, 1);
+    g.gsp.doorbell(g.now);
+    g.tick(MS);
+    assert_eq!(halt_counts(&g), (0, 2, 1));
 }
