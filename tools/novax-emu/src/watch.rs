@@ -112,7 +112,7 @@ impl Watch {
             return;
         }
         if self.logged() {
-            log_info!("after the halt: doorbell rung ({rings} rings)");
+            log_info!("after the halt: doorbell rings: {rings}");
         }
         self.window.doorbells += rings;
         self.totals.doorbells += rings;

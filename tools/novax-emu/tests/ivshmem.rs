@@ -636,7 +636,7 @@ fn accesses_after_the_halt_are_counted() {
     assert_eq!((g.stat(doorbells), g.stat(halts)), (3, 1));
     assert!(g.stat(writes) >= 2);
     let log = emu.log();
-    assert!(log.contains("after the halt: doorbell rung"), "{log}");
+    assert!(log.contains("after the halt: doorbell rings: "), "{log}");
     assert!(
         log.contains("after the halt: INTR_ENABLE 0x0 -> 0x1"),
         "{log}"
