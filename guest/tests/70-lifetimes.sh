@@ -4,7 +4,11 @@
 # rebinding the core PCI driver. novax_lifetime (tools/lifetime/novax_lifetime.c) holds two
 # clients of the render node, mapped GEM objects, an exported and mapped dma-buf and debugfs
 # files open across each cycle and checks what every one of them does afterwards; it prints its
-# own NOVAX-RESULT lines and a NOVAX-FIGURE line. The DRM module itself cannot go while a file
+# own NOVAX-RESULT lines and a NOVAX-FIGURE line. On the emulated GPU it also checks, each
+# cycle, that the driver halted the GSP once and then left the device alone until the replug:
+# lifetimes.{module,unbind}.gsp-halted, .no-doorbells-after-halt and
+# .no-register-writes-after-halt, from the emulator's STATS counters (a FAIL gives the counts;
+# Documentation/gpu/novax-gsp.rst, "After the halt"). The DRM module itself cannot go while a file
 # is open (EBUSY: the module owns the file operations); once everything is closed it can.
 # Leaks are found by the kmemleak scan on the sanitizer kernel.
 . /guest/lib.sh

@@ -21,7 +21,13 @@
  *    stay writable (shmem pages live as long as the object; SIGBUS/SIGSEGV are caught and
  *    reported as failures), and a new mmap() of the dma-buf works (drm_gem_prime_mmap() does
  *    not look at the device), as do DMA_BUF_IOCTL_SYNC calls on it;
- *  - reads of the open debugfs files fail with EIO (debugfs's removed-file proxy).
+ *  - reads of the open debugfs files fail with EIO (debugfs's removed-file proxy);
+ *  - on the emulated GPU, the driver has halted the GSP and leaves the device alone: from the
+ *    halt until just before the replug (after the checks above and QUIET_MS more) the emulator
+ *    counted no doorbell rings and no register writes (its STATS counters, read through BAR2;
+ *    Documentation/gpu/novax-gsp.rst, "After the halt"). They are read before the replug
+ *    because the next probe's initialisation writes count too. Without the emulated GPU these
+ *    checks are skipped.
  *
  * Then the device comes back (CMD, or binding the core driver again), a new render node
  * appears, GETPARAM and an echo RPC work on it, the old dma-buf is imported into the new device
@@ -46,6 +52,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
@@ -56,12 +63,26 @@
 
 #define CHIPSET 0x192
 #define CORE_DRIVER_DIR "/sys/bus/pci/drivers/novax_core"
+#define PCI_DEVICES_DIR "/sys/bus/pci/devices"
 #define MODULE_REFCNT "/sys/module/novax/refcnt"
 #define NBOS 3
 #define SHARED 1	/* the object exported as a dma-buf */
 #define UNTOUCHED 2	/* mapped but never faulted in before the unplug */
 
 static const size_t bo_sizes[NBOS] = { 4096, 1 << 20, 64 << 10 };
+
+/* The emulated GPU (Documentation/gpu/novax-gsp.rst): ivshmem-doorbell, BAR2 the shared memory. */
+#define EMU_VENDOR 0x1af4
+#define EMU_DEVICE 0x1110
+#define EMU_SHM_SIZE (4u << 20)
+#define EMU_SIGNATURE0 0x1f0000		/* "NOVX" */
+#define EMU_SIGNATURE1 0x1f0004		/* "EMU1" */
+#define EMU_GSP_STATE 0x1f0024		/* 0 halted, 1 running, 2 dead */
+#define EMU_STAT_HALTED_DOORBELLS 0x1f1070
+#define EMU_STAT_HALTED_WRITES 0x1f1078
+#define EMU_STAT_HALTS 0x1f1080
+/* How long the device stays away after the checks of the old files, watched by the emulator. */
+#define QUIET_MS 100
 
 /* The checks, each reported once over all cycles. */
 enum check {
@@ -73,6 +94,9 @@ enum check {
 	C_MAPPINGS,
 	C_DMABUF,
 	C_DEBUGFS,
+	C_HALTED,
+	C_QUIET_DOORBELLS,
+	C_QUIET_WRITES,
 	C_REPLUG,
 	C_NEW_DEVICE,
 	C_REIMPORT,
@@ -90,6 +114,9 @@ static const char *const check_names[NCHECKS] = {
 	[C_MAPPINGS] = "mappings-alive",
 	[C_DMABUF] = "dmabuf-alive",
 	[C_DEBUGFS] = "debugfs-eio",
+	[C_HALTED] = "gsp-halted",
+	[C_QUIET_DOORBELLS] = "no-doorbells-after-halt",
+	[C_QUIET_WRITES] = "no-register-writes-after-halt",
 	[C_REPLUG] = "replug",
 	[C_NEW_DEVICE] = "new-device-works",
 	[C_REIMPORT] = "prime-reimport",
@@ -101,6 +128,8 @@ static struct {
 	int runs, failures;	/* cycles that ran it, cycles in which it failed */
 	int last_failed;	/* the last cycle in which it failed */
 	char first[256];	/* the first failure's detail */
+	char figures[128];	/* what was measured over all cycles, if anything */
+	const char *skip;	/* not run, and why */
 } checks[NCHECKS];
 
 static const char *name = "cycles";
@@ -252,6 +281,159 @@ static int sysfs_write(const char *path, const char *text)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+/* BAR2 of the emulated GPU, mapped read-only, or NULL. */
+static volatile uint8_t *emu;
+
+static uint32_t emu_rd32(uint32_t off)
+{
+	return *(volatile uint32_t *)(emu + off);
+}
+
+static uint64_t emu_rd64(uint32_t off)
+{
+	return *(volatile uint64_t *)(emu + off);
+}
+
+/* A PCI device attribute such as "vendor" ("0x1af4\n"): its value, or -1. */
+static long pci_attr(const char *dev, const char *attr)
+{
+	char path[320], buf[32];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/%s", dev, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/*
+ * Maps BAR2 of the emulated GPU: the ivshmem device whose register window carries the novax
+ * emulator signature. Leaves emu NULL, with *WHY saying so, if there is none.
+ */
+static void emu_open(char *why, size_t len)
+{
+	DIR *d = opendir(PCI_DEVICES_DIR);
+	struct dirent *e;
+
+	snprintf(why, len, "no emulated GPU (PCI %04x:%04x)", EMU_VENDOR, EMU_DEVICE);
+	while (d && !emu && (e = readdir(d))) {
+		char path[320];
+		struct stat st;
+		void *p;
+		int fd;
+
+		if (pci_attr(e->d_name, "vendor") != EMU_VENDOR ||
+		    pci_attr(e->d_name, "device") != EMU_DEVICE)
+			continue;
+		snprintf(path, sizeof(path), PCI_DEVICES_DIR "/%s/resource2", e->d_name);
+		fd = open(path, O_RDONLY | O_SYNC | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) || (size_t)st.st_size < EMU_SHM_SIZE) {
+			snprintf(why, len, "%.120s: %s", path, fd < 0 ? strerror(errno) : "too small");
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		p = mmap(NULL, EMU_SHM_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (p == MAP_FAILED) {
+			snprintf(why, len, "mmap of %.120s: %s", path, strerror(errno));
+			continue;
+		}
+		emu = p;
+		if (emu_rd32(EMU_SIGNATURE0) != 0x58564f4e || emu_rd32(EMU_SIGNATURE1) != 0x31554d45) {
+			snprintf(why, len, "%.64s has no novax emulator signature", e->d_name);
+			munmap(p, EMU_SHM_SIZE);
+			emu = NULL;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The emulator's counters of what the driver did while it had the GSP halted. */
+struct halt_stats {
+	unsigned long long halts, doorbells, writes;
+};
+
+static struct halt_stats emu_halt_stats(void)
+{
+	return (struct halt_stats){
+		.halts = emu_rd64(EMU_STAT_HALTS),
+		.doorbells = emu_rd64(EMU_STAT_HALTED_DOORBELLS),
+		.writes = emu_rd64(EMU_STAT_HALTED_WRITES),
+	};
+}
+
+/* Over all cycles: the accesses seen after the halts, and how long the device was watched. */
+static unsigned long long quiet_doorbells, quiet_writes, quiet_halts, quiet_ms;
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+/*
+ * The device is away: the driver halted the GSP exactly once since BEFORE was read (before the
+ * unplug), and since then has neither rung the doorbell nor written a register. Waits QUIET_MS
+ * first, so that late work of the old driver has the time to show and the emulator (polling
+ * every millisecond) to see it. SINCE: when the unplug finished.
+ */
+static void check_quiet(const struct halt_stats *before, long long since)
+{
+	struct halt_stats now;
+	unsigned long long halts, rings, writes;
+	uint32_t state;
+
+	if (!emu)
+		return;
+	sleep_ms(QUIET_MS);
+	now = emu_halt_stats();
+	state = emu_rd32(EMU_GSP_STATE);
+	halts = now.halts - before->halts;
+	rings = now.doorbells - before->doorbells;
+	writes = now.writes - before->writes;
+	quiet_halts += halts;
+	quiet_doorbells += rings;
+	quiet_writes += writes;
+	quiet_ms += (unsigned long long)(now_ms() - since);
+	note("after unplug: GSP_STATE %u; emulator: halts %llu -> %llu, doorbells while halted "
+	     "%llu -> %llu, register writes while halted %llu -> %llu", state, before->halts,
+	     now.halts, before->doorbells, now.doorbells, before->writes, now.writes);
+	if (halts != 1 || state != 0)
+		failf(C_HALTED, "the emulator saw %llu halts, expected 1; GSP_STATE %u, expected 0 "
+		      "(halted)", halts, state);
+	if (rings)
+		failf(C_QUIET_DOORBELLS, "doorbell rings after the GSP halt: %llu (emulator total "
+		      "%llu -> %llu)", rings, before->doorbells, now.doorbells);
+	if (writes)
+		failf(C_QUIET_WRITES, "register writes after the GSP halt: %llu (emulator total "
+		      "%llu -> %llu)", writes, before->writes, now.writes);
+}
+
+/* The figures of the post-halt checks over all cycles, or why they are skipped. */
+static void quiet_summary(const char *no_emu)
+{
+	if (!emu) {
+		for (int c = C_HALTED; c <= C_QUIET_WRITES; c++)
+			checks[c].skip = no_emu;
+		return;
+	}
+	snprintf(checks[C_HALTED].figures, sizeof(checks[C_HALTED].figures),
+		 "halts seen in all: %llu", quiet_halts);
+	snprintf(checks[C_QUIET_DOORBELLS].figures, sizeof(checks[C_QUIET_DOORBELLS].figures),
+		 "doorbell rings in all: %llu in %llu ms halted", quiet_doorbells, quiet_ms);
+	snprintf(checks[C_QUIET_WRITES].figures, sizeof(checks[C_QUIET_WRITES].figures),
+		 "register writes in all: %llu in %llu ms halted", quiet_writes, quiet_ms);
 }
 
 /* How the device goes away and comes back. */
@@ -672,6 +854,8 @@ static int run_cycle(void)
 {
 	struct clients cl = { .fd = -1, .fd2 = -1, .dmabuf = -1, .dbg_stats = -1, .dbg_name = -1 };
 	long refcnt = module_refcnt();
+	struct halt_stats before = { 0 };
+	long long unplugged;
 	char why[200];
 	int minor, ret = 0;
 
@@ -682,12 +866,16 @@ static int run_cycle(void)
 		release(&cl, -1);
 		return -1;
 	}
+	if (emu)
+		before = emu_halt_stats();
 	if (transition("unbind", unplug_cmd, why, sizeof(why))) {
 		failf(C_UNPLUG, "%s", why);
 		release(&cl, -1);
 		return -1;
 	}
+	unplugged = now_ms();
 	check_unplugged(&cl);
+	check_quiet(&before, unplugged);
 
 	if (transition("bind", replug_cmd, why, sizeof(why)))
 		failf(C_REPLUG, "%s", why);
@@ -733,6 +921,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	int cycles = 3, survived = 0, failed = 0, opt;
+	char no_emu[200];
 
 	while ((opt = getopt_long(argc, argv, "n:N:", opts, NULL)) != -1) {
 		switch (opt) {
@@ -754,6 +943,9 @@ int main(int argc, char **argv)
 		printf("NOVAX-FIGURE lifetime_cycles 0\n");
 		return 1;
 	}
+	emu_open(no_emu, sizeof(no_emu));
+	if (!emu)
+		printf("novax_lifetime: %s: the post-halt checks are skipped\n", no_emu);
 
 	for (cycle = 1; cycle <= cycles; cycle++) {
 		verbose = cycle == 1;
@@ -767,15 +959,21 @@ int main(int argc, char **argv)
 		       cycle_failed ? "failed" : "survived");
 	}
 
+	quiet_summary(no_emu);
 	for (int c = 0; c < NCHECKS; c++) {
-		if (checks[c].failures) {
+		const char *sep = checks[c].figures[0] ? "; " : "";
+
+		if (checks[c].skip && !checks[c].failures) {
+			printf("NOVAX-RESULT SKIP lifetimes.%s.%s (%s)\n", name, check_names[c],
+			       checks[c].skip);
+		} else if (checks[c].failures) {
 			failed = 1;
-			printf("NOVAX-RESULT FAIL lifetimes.%s.%s (%d of %d cycles failed; %s)\n",
+			printf("NOVAX-RESULT FAIL lifetimes.%s.%s (%d of %d cycles failed; %s%s%s)\n",
 			       name, check_names[c], checks[c].failures, checks[c].runs,
-			       checks[c].first);
+			       checks[c].first, sep, checks[c].figures);
 		} else {
-			printf("NOVAX-RESULT PASS lifetimes.%s.%s (%d cycles)\n", name,
-			       check_names[c], checks[c].runs);
+			printf("NOVAX-RESULT PASS lifetimes.%s.%s (%d cycles%s%s)\n", name,
+			       check_names[c], checks[c].runs, sep, checks[c].figures);
 		}
 	}
 	if (survived < cycles && !failed) {
