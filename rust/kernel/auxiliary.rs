@@ -15,8 +15,9 @@
 //! expects instead of misreading memory.
 
 use crate::{
-    bindings, device, device_id,
-    driver::{self, Bound, DeviceContext, Normal},
+    bindings,
+    device::{self, Bound, Core, DeviceContext, Normal},
+    device_id, driver,
     error::{from_result, to_result, Result},
     ffi::{c_char, c_int, c_void},
     prelude::*,
@@ -109,10 +110,11 @@ pub trait Driver: Send + Sync + Sized + 'static {
     const ID_TABLE: IdTable<Self::IdInfo>;
 
     /// Binds the driver to `adev`; returns the per-device data, which lives until unbind.
-    fn probe(adev: &Device<Bound>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
+    fn probe(adev: &Device<Core>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
 
-    /// Called when the device is being unbound, before the per-device data is dropped.
-    fn unbind(&self, _adev: &Device<Bound>) {}
+    /// Called when the device is being unbound, before the per-device data `this` is dropped
+    /// (and before the driver core releases the device's managed resources).
+    fn unbind(_adev: &Device<Core>, _this: Pin<&Self>) {}
 }
 
 /// Connects a [`Driver`] to the C `struct auxiliary_driver`.
@@ -152,8 +154,9 @@ impl<T: Driver> Adapter<T> {
         adev: *mut bindings::auxiliary_device,
         id: *const bindings::auxiliary_device_id,
     ) -> c_int {
-        // SAFETY: The bus calls `probe` with a valid device bound to us until `remove`.
-        let dev = unsafe { &*adev.cast::<Device<Bound>>() };
+        // SAFETY: The bus calls `probe` with a valid device bound to us until `remove`, holding
+        // its lock.
+        let dev = unsafe { &*adev.cast::<Device<Core>>() };
         // SAFETY: `id` is the matching entry of our table.
         let id = unsafe { &*id };
         from_result(|| {
@@ -166,11 +169,11 @@ impl<T: Driver> Adapter<T> {
     }
 
     extern "C" fn remove_callback(adev: *mut bindings::auxiliary_device) {
-        // SAFETY: The bus calls `remove` with the device we were bound to.
-        let dev = unsafe { &*adev.cast::<Device<Bound>>() };
+        // SAFETY: The bus calls `remove` with the device we were bound to, holding its lock.
+        let dev = unsafe { &*adev.cast::<Device<Core>>() };
         // SAFETY: `probe_callback` stored the pointer; it is taken back only here.
         let data = unsafe { Pin::<KBox<T>>::from_foreign(bindings::auxiliary_get_drvdata(adev)) };
-        data.unbind(dev);
+        T::unbind(dev, data.as_ref());
         drop(data);
     }
 }
@@ -233,7 +236,8 @@ static REGISTRATION_TYPE: RegistrationType = RegistrationType(
 ///
 /// # Invariants
 ///
-/// The wrapped `auxiliary_device` is valid; with `Ctx = Bound` a driver is bound to it.
+/// The wrapped `auxiliary_device` is valid; with `Ctx = Bound` a driver is bound to it, with
+/// `Ctx = Core` also its device lock is held.
 #[repr(transparent)]
 pub struct Device<Ctx: DeviceContext = Normal>(
     Opaque<bindings::auxiliary_device>,
@@ -291,10 +295,17 @@ impl Device<Bound> {
     }
 }
 
-// SAFETY: The bus hands out `&Device<Bound>` only to callbacks running while a driver is bound
-// (`probe`, `unbind`), and the driver core releases the device's resources only after the driver
-// is unbound, which is after those callbacks return.
-unsafe impl crate::driver::BoundDevice for Device<Bound> {}
+// SAFETY: `Device` is a transparent wrapper whose contexts differ only in a `PhantomData`, and
+// the `Core` context implies `Bound` (type invariant).
+crate::impl_device_context_deref!(unsafe { Device });
+
+impl AsRef<device::Device<Bound>> for Device<Bound> {
+    fn as_ref(&self) -> &device::Device<Bound> {
+        // SAFETY: The embedded `struct device` is valid, and a driver bound to it, while `self`
+        // lives (type invariant).
+        unsafe { device::Device::as_ctx_ref(core::ptr::addr_of_mut!((*self.as_raw()).dev)) }
+    }
+}
 
 impl<Ctx: DeviceContext> AsRef<device::Device> for Device<Ctx> {
     fn as_ref(&self) -> &device::Device {

@@ -19,8 +19,7 @@
 use crate::{
     alloc::Flags,
     bindings, c_str,
-    device::Device,
-    driver::BoundDevice,
+    device::{Bound, Device},
     error::{code::*, Result},
     ffi::c_void,
     prelude::*,
@@ -84,8 +83,7 @@ unsafe extern "C" fn matches<T: Send + Sync + 'static>(
 
 impl<T: Send + Sync + 'static> Devres<T> {
     /// Ties the data `data` initialises to the device `dev` is bound to.
-    pub fn new(dev: &impl BoundDevice, data: impl PinInit<T, Error>, flags: Flags) -> Result<Self> {
-        let dev: &Device = dev.as_ref();
+    pub fn new(dev: &Device<Bound>, data: impl PinInit<T, Error>, flags: Flags) -> Result<Self> {
         let inner = Arc::pin_init(
             try_pin_init!(Inner {
                 data <- Revocable::new(data),
@@ -110,13 +108,14 @@ impl<T: Send + Sync + 'static> Devres<T> {
         // SAFETY: `node` is a new payload of `size_of::<Payload<T>>()` bytes, suitably aligned
         // (devres payloads are aligned for any type).
         unsafe { node.cast::<Payload<T>>().write(raw) };
-        // SAFETY: `dev` is bound (`BoundDevice`), so its resources are not released yet: the node
+        // SAFETY: `dev` is bound (`Bound` context), so its resources are not released yet: the node
         // is released with them or removed by `drop`.
         // INVARIANT: The node holds the reference from `into_raw` above.
         unsafe { bindings::devres_add(dev.as_raw(), node) };
+        let normal: &Device = dev;
         Ok(Self {
             inner,
-            dev: dev.into(),
+            dev: normal.into(),
         })
     }
 
@@ -133,12 +132,12 @@ impl<T: Send + Sync + 'static> Devres<T> {
 
     /// Accesses the data with proof that its device is bound, which rules out its release for
     /// as long as the proof lives. `EINVAL` if `dev` is not the device the data belongs to.
-    pub fn access<'a>(&'a self, dev: &'a impl BoundDevice) -> Result<&'a T> {
-        if !core::ptr::eq(dev.as_ref(), &*self.dev) {
+    pub fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
+        if dev.as_raw() != self.dev.as_raw() {
             return Err(EINVAL);
         }
         // SAFETY: The data is revoked only when the device's resources are released or when
-        // `self` is dropped; neither happens during `'a`: `dev` is bound for `'a` (`BoundDevice`)
+        // `self` is dropped; neither happens during `'a`: `dev` is bound for `'a` (`Bound` context)
         // and `self` is borrowed for `'a`.
         Ok(unsafe { self.inner.data.access() })
     }
@@ -229,22 +228,20 @@ mod tests {
         }
     }
 
-    impl AsRef<Device> for TestDevice {
-        fn as_ref(&self) -> &Device {
-            // SAFETY: The device is registered while `self` exists (type invariant).
-            unsafe { Device::as_ref(self.dev) }
+    impl AsRef<Device<Bound>> for TestDevice {
+        fn as_ref(&self) -> &Device<Bound> {
+            // SAFETY: The device is registered and bound while `self` exists (type invariant),
+            // and `unregister` consumes `self`.
+            unsafe { Device::<Bound>::as_ctx_ref(self.dev) }
         }
     }
-
-    // SAFETY: The device stays bound until `unregister`, which consumes the `TestDevice`.
-    unsafe impl BoundDevice for TestDevice {}
 
     fn unbind_revokes(test: &Test) {
         DROPS.store(0, Ordering::SeqCst);
         let Some(dev) = TestDevice::new(test, c_str!("rust-devres-unbind")) else {
             return;
         };
-        let d = match Devres::new(&dev, Counted(5), GFP_KERNEL) {
+        let d = match Devres::new(dev.as_ref(), Counted(5), GFP_KERNEL) {
             Ok(d) => d,
             Err(e) => {
                 test.fail(format_args!("Devres::new: {:?}", e));
@@ -258,7 +255,7 @@ mod tests {
             c_str!("try_access while bound"),
         );
         test.expect_eq(
-            d.access(&dev).map(|c| c.0),
+            d.access(dev.as_ref()).map(|c| c.0),
             Ok(5),
             c_str!("access while bound"),
         );
@@ -283,7 +280,7 @@ mod tests {
         let Some(dev) = TestDevice::new(test, c_str!("rust-devres-drop")) else {
             return;
         };
-        match Devres::new(&dev, Counted(6), GFP_KERNEL) {
+        match Devres::new(dev.as_ref(), Counted(6), GFP_KERNEL) {
             Ok(d) => drop(d),
             Err(e) => test.fail(format_args!("Devres::new: {:?}", e)),
         }
@@ -309,15 +306,15 @@ mod tests {
             a.unregister();
             return;
         };
-        match Devres::new(&a, Counted(8), GFP_KERNEL) {
+        match Devres::new(a.as_ref(), Counted(8), GFP_KERNEL) {
             Ok(d) => {
                 test.expect_eq(
-                    d.access(&b).map(|c| c.0),
+                    d.access(b.as_ref()).map(|c| c.0),
                     Err(EINVAL),
                     c_str!("access with another device's proof: EINVAL"),
                 );
                 test.expect_eq(
-                    d.access(&a).map(|c| c.0),
+                    d.access(a.as_ref()).map(|c| c.0),
                     Ok(8),
                     c_str!("access with its own"),
                 );

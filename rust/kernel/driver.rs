@@ -7,11 +7,9 @@
 //! says how to fill in and (un)register its C structure by implementing [`RegistrationOps`], and
 //! gets a pinned registration whose `Drop` unregisters, so a module cannot forget to.
 //!
-//! The second half of this module are the *device contexts*. A bus device is only usable for
-//! some operations (enabling it, mapping its BARs, requesting its interrupts) while a driver is
-//! bound to it. Bus abstractions hand a driver `&Device<Bound>` in `probe`, and implement those
-//! operations for `Device<Bound>` only; everywhere else a driver holds an `ARef<Device>` (the
-//! [`Normal`] context), which can only do what is valid at any time.
+//! Bus devices carry a device context ([`crate::device::DeviceContext`]): a bus hands a driver
+//! `&Device<Core>` in `probe` and `unbind`, operations valid while bound take `Device<Bound>`,
+//! and an `ARef<Device>` can do only what is valid at any time.
 
 use crate::{
     error::Result,
@@ -100,38 +98,6 @@ impl<T: RegistrationOps> PinnedDrop for Registration<T> {
     }
 }
 
-/// The state a device is in as seen from a driver.
-///
-/// Bus abstractions implement operations that are only valid while a driver is bound (mapping
-/// BARs, requesting interrupts, ...) for `Device<Bound>` only.
-pub trait DeviceContext: private::Sealed {}
-
-/// A device of unknown binding state: only operations valid at any time are available.
-pub struct Normal;
-
-/// A device that a driver is bound to for as long as the reference exists: handed to a driver's
-/// `probe` (and bus callbacks running while bound) only.
-pub struct Bound;
-
-mod private {
-    pub trait Sealed {}
-    impl Sealed for super::Normal {}
-    impl Sealed for super::Bound {}
-}
-
-impl DeviceContext for Normal {}
-impl DeviceContext for Bound {}
-
-/// A reference to a device that a driver is bound to for as long as the reference lives, e.g.
-/// a bus device in the [`Bound`] context. [`Devres`](crate::devres::Devres) takes it as proof
-/// that the device's managed resources are not released yet.
-///
-/// # Safety
-///
-/// While a `&Self` exists, the device `as_ref()` returns is bound to a driver: its device-managed
-/// resources (`devres`) are not released before the reference ends.
-pub unsafe trait BoundDevice: AsRef<crate::device::Device> {}
-
 /// Runs the registration of a bus driver for a whole module: the implementation behind
 /// `module_pci_driver!` and `module_auxiliary_driver!`.
 pub struct Module<T: RegistrationOps> {
@@ -168,6 +134,45 @@ macro_rules! module_driver {
             type: __DriverModule,
             name: $name,
             $($f)*
+        }
+    };
+}
+
+/// Implements the device context chain of a bus device type `Device<Ctx>` (in scope by that
+/// name): `Device<Core>` dereferences to `Device<Bound>`, which dereferences to `Device`.
+///
+/// The `unsafe` in the invocation is the caller's promise: `Device<Ctx>` is a transparent
+/// wrapper whose contexts differ only in a `PhantomData`, and its `Core` context implies `Bound`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! impl_device_context_deref {
+    (unsafe { Device }) => {
+        impl ::core::ops::Deref for Device<$crate::device::Core> {
+            type Target = Device<$crate::device::Bound>;
+
+            fn deref(&self) -> &Self::Target {
+                // SAFETY: The contexts differ only in a `PhantomData`, and a device in the `Core`
+                // context is bound (the invoker's promise).
+                unsafe { &*::core::ptr::from_ref(self).cast::<Self::Target>() }
+            }
+        }
+
+        impl ::core::ops::Deref for Device<$crate::device::Bound> {
+            type Target = Device;
+
+            fn deref(&self) -> &Self::Target {
+                // SAFETY: As above; `Normal` promises nothing.
+                unsafe { &*::core::ptr::from_ref(self).cast::<Self::Target>() }
+            }
+        }
+
+        impl ::core::convert::AsRef<$crate::device::Device<$crate::device::Bound>>
+            for Device<$crate::device::Core>
+        {
+            fn as_ref(&self) -> &$crate::device::Device<$crate::device::Bound> {
+                let bound: &Device<$crate::device::Bound> = self;
+                bound.as_ref()
+            }
         }
     };
 }

@@ -177,10 +177,8 @@ impl<T: Poller> PinnedDrop for IrqPoll<T> {
         // waits for every callback that was running when the disable returned, as NAPI's
         // `netif_napi_del()` does before a NAPI instance is freed. None can start afterwards
         // (the disable keeps `IRQ_POLL_F_SCHED` set), so `poller` and `iop` are unused from here.
-        //
-        // SAFETY: Called from process context (dropping a pinned value may sleep here: the disable
-        // above already sleeps).
-        unsafe { bindings::synchronize_rcu() };
+        // (Process context: the disable above already sleeps.)
+        crate::sync::rcu::synchronize();
     }
 }
 

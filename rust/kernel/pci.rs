@@ -10,12 +10,15 @@
 //! the driver acquired in `probe` ([`Bar`] mappings, [`IrqVectors`], interrupt registrations, the
 //! [`EnabledDevice`] guard) in the order the driver declared it.
 //!
-//! Operations that are only valid while the driver is bound exist on `Device<Bound>` only, the
-//! type `probe` receives; the driver keeps an `ARef<Device>` for everything else.
+//! The device contexts are upstream's ([`device::DeviceContext`]): `probe` and `unbind` receive
+//! `&Device<Core>` (the device lock is held: enabling the device and bus mastering need it),
+//! which dereferences to `Device<Bound>` (mapping BARs, allocating interrupt vectors), which
+//! dereferences to `Device` (what is valid at any time, e.g. through an `ARef<Device>`).
 
 use crate::{
-    bindings, device, device_id,
-    driver::{self, Bound, DeviceContext, Normal},
+    bindings,
+    device::{self, Bound, Core, DeviceContext, Normal},
+    device_id, driver,
     error::{from_result, to_result, Result},
     ffi::{c_int, c_void},
     io::{Io, IoRaw},
@@ -105,10 +108,11 @@ pub trait Driver: Send + Sync + Sized + 'static {
     /// `probe` has to check the device itself if that matters.
     ///
     /// Returns the driver's per-device data, which lives until the device is unbound.
-    fn probe(dev: &Device<Bound>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
+    fn probe(dev: &Device<Core>, info: &'static Self::IdInfo) -> impl PinInit<Self, Error>;
 
-    /// Called when the device is being unbound, before the per-device data is dropped.
-    fn unbind(&self, _dev: &Device<Bound>) {}
+    /// Called when the device is being unbound, before the per-device data `this` is dropped
+    /// (and before the driver core releases the device's managed resources).
+    fn unbind(_dev: &Device<Core>, _this: Pin<&Self>) {}
 }
 
 /// Connects a [`Driver`] to the C `struct pci_driver`.
@@ -149,9 +153,9 @@ impl<T: Driver> Adapter<T> {
         pdev: *mut bindings::pci_dev,
         id: *const bindings::pci_device_id,
     ) -> c_int {
-        // SAFETY: The PCI core calls `probe` with a valid device that stays bound to us until
-        // `remove`; `Device<Bound>` is a transparent wrapper of `pci_dev`.
-        let dev = unsafe { &*pdev.cast::<Device<Bound>>() };
+        // SAFETY: The PCI core calls `probe` with a valid device, holding its lock, that stays
+        // bound to us until `remove`; `Device<Core>` is a transparent wrapper of `pci_dev`.
+        let dev = unsafe { &*pdev.cast::<Device<Core>>() };
         // SAFETY: `id` points to the entry of our ID table that matched.
         let id = unsafe { &*id };
         from_result(|| {
@@ -164,13 +168,14 @@ impl<T: Driver> Adapter<T> {
     }
 
     extern "C" fn remove_callback(pdev: *mut bindings::pci_dev) {
-        // SAFETY: The PCI core calls `remove` with the device we were bound to.
-        let dev = unsafe { &*pdev.cast::<Device<Bound>>() };
+        // SAFETY: The PCI core calls `remove` with the device we were bound to, holding its
+        // lock.
+        let dev = unsafe { &*pdev.cast::<Device<Core>>() };
         // SAFETY: `probe_callback` stored the driver data here and nothing else changed it.
         let ptr = unsafe { bindings::pci_get_drvdata(pdev) };
         // SAFETY: `ptr` came from `into_foreign` in `probe_callback` and is taken back only here.
         let data = unsafe { Pin::<KBox<T>>::from_foreign(ptr) };
-        data.unbind(dev);
+        T::unbind(dev, data.as_ref());
         drop(data);
     }
 }
@@ -197,13 +202,14 @@ macro_rules! module_pci_driver {
 
 /// A PCI device.
 ///
-/// `Ctx` says what the holder may do: [`Bound`] (given to `probe`) allows what needs a bound
-/// driver; [`Normal`] (any `ARef<Device>`) only what is valid at any time.
+/// `Ctx` says what the holder may do (see [`device::DeviceContext`]): [`Core`] (given to
+/// `probe` and `unbind`) what needs the device lock, [`Bound`] what needs a bound driver,
+/// [`Normal`] (any `ARef<Device>`) only what is valid at any time.
 ///
 /// # Invariants
 ///
 /// The wrapped `pci_dev` is valid; with `Ctx = Bound` a driver is bound to it for as long as
-/// the reference exists.
+/// the reference exists, with `Ctx = Core` also its device lock is held.
 #[repr(transparent)]
 pub struct Device<Ctx: DeviceContext = Normal>(Opaque<bindings::pci_dev>, PhantomData<Ctx>);
 
@@ -247,20 +253,27 @@ impl<Ctx: DeviceContext> Device<Ctx> {
     }
 }
 
-impl Device<Bound> {
+impl Device<Core> {
     /// Enables the device's memory decoding; disabled again when the guard is dropped.
     pub fn enable_device_mem(&self) -> Result<EnabledDevice> {
-        // SAFETY: `as_raw` is valid and the driver is bound.
+        // SAFETY: `as_raw` is valid, the driver is bound and the device lock held.
         to_result(unsafe { bindings::pci_enable_device_mem(self.as_raw()) })?;
-        Ok(EnabledDevice(self.into()))
+        let bound: &Device<Bound> = self;
+        Ok(EnabledDevice(bound.into()))
     }
 
     /// Enables bus mastering (DMA and MSI delivery).
     pub fn set_master(&self) {
-        // SAFETY: `as_raw` is valid and the driver is bound.
+        // SAFETY: `as_raw` is valid, the driver is bound and the device lock held.
         unsafe { bindings::pci_set_master(self.as_raw()) };
     }
+}
 
+// SAFETY: `Device` is a transparent wrapper whose contexts differ only in a `PhantomData`, and
+// the `Core` context implies `Bound` (type invariant).
+crate::impl_device_context_deref!(unsafe { Device });
+
+impl Device<Bound> {
     /// Requests and maps BAR `bar`, which must be at least `SIZE` bytes.
     pub fn iomap_region_sized<const SIZE: usize>(
         &self,
@@ -282,10 +295,13 @@ impl Device<Bound> {
     }
 }
 
-// SAFETY: The bus hands out `&Device<Bound>` only to callbacks running while a driver is bound
-// (`probe`, `unbind`), and the driver core releases the device's resources only after the driver
-// is unbound, which is after those callbacks return.
-unsafe impl crate::driver::BoundDevice for Device<Bound> {}
+impl AsRef<device::Device<Bound>> for Device<Bound> {
+    fn as_ref(&self) -> &device::Device<Bound> {
+        // SAFETY: `as_raw` is valid, so is its embedded `struct device`, to which a driver is
+        // bound while `self` lives (type invariant).
+        unsafe { device::Device::as_ctx_ref(core::ptr::addr_of_mut!((*self.as_raw()).dev)) }
+    }
+}
 
 impl<Ctx: DeviceContext> AsRef<device::Device> for Device<Ctx> {
     fn as_ref(&self) -> &device::Device {

@@ -5,21 +5,24 @@
 //! The two drivers are separate modules, as upstream's nova-core and nova-drm are: the core
 //! driver owns the PCI device and the GSP, the DRM driver binds to the auxiliary device the core
 //! creates. This file is compiled into both modules (the DRM driver includes it with `#[path]`),
-//! so both see the same definitions. Calls go through a table of function pointers
-//! ([`CoreOps`]) that the core driver fills in; the DRM module never links against symbols of
-//! the core module, and the auxiliary device carries the table ([`CoreIface`], checked by its
-//! tag when the DRM driver binds).
+//! so both see the same definitions, but what crosses between the two modules is only
+//! `#[repr(C)]` data and `extern "C"` functions ([`kernel::interface`]): the table [`CoreOps`]
+//! that the core builds for its GSP, and the [`CoreExport`] the auxiliary device carries (its
+//! tag names the interface version; the version and sizes are checked again when the DRM driver
+//! binds). The DRM module never links against symbols of the core module.
 //!
-//! Lifetimes: a [`CoreHandle`] holds a reference on the core's GSP state and must be dropped
-//! before the DRM driver's unbind returns (the core unbinds the DRM driver before it goes away,
-//! and the function table lives in the core module).
-//!
-//! Both modules are built by the same `rustc` in the same kernel build (Rust modules must match
-//! the kernel they are built for), so the Rust-ABI function pointers and `Result` values agree.
+//! Lifetimes: a [`CoreHandle`] is counted; the core's export, and with it the GSP, the table and
+//! the core module's code, stays until the last handle is dropped. The DRM driver keeps its
+//! handle in a `Devres` on the auxiliary device, revoked when the core removes that device.
 
 #![allow(dead_code, unreachable_pub)]
 
-use kernel::{auxiliary::SharedData, c_str, prelude::*, str::CStr};
+use kernel::{
+    c_str,
+    interface::{Export, Slice, SliceMut},
+    prelude::*,
+    str::CStr,
+};
 
 /// Static information about the GPU, gathered by the core driver at probe.
 #[repr(C)]
@@ -117,7 +120,8 @@ pub(crate) struct Snapshot {
     pub(crate) echo_mismatches: u64,
 }
 
-/// How the poller treats the interrupt.
+/// How the poller treats the interrupt. It crosses the interface as its `u32` value, which the
+/// receiving side validates ([`PollMode::try_from`]).
 #[repr(u32)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PollMode {
@@ -127,135 +131,64 @@ pub(crate) enum PollMode {
     Single = 1,
 }
 
-/// Opaque GSP state of the core driver.
-#[repr(C)]
-pub(crate) struct CoreCtx {
-    _opaque: [u8; 0],
+impl From<PollMode> for u32 {
+    fn from(mode: PollMode) -> u32 {
+        match mode {
+            PollMode::Napi => 0,
+            PollMode::Single => 1,
+        }
+    }
 }
 
-/// The operations the core driver offers the DRM driver.
-pub(crate) struct CoreOps {
-    /// Takes a reference on `ctx`.
-    pub(crate) get: fn(&CoreCtx),
-    /// Drops a reference on `ctx` taken with `get` (or the creation reference).
-    pub(crate) put: fn(&CoreCtx),
-    /// Sends an echo RPC with `payload`, copies what came back to the start of the second
-    /// slice (if a reply arrived), checks that it is the payload (`EIO` otherwise), returns the
-    /// latency in nanoseconds.
-    pub(crate) echo: fn(&CoreCtx, &[u8], &mut [u8]) -> Result<u64>,
-    /// Fills a snapshot of the counters.
-    pub(crate) snapshot: fn(&CoreCtx, &mut Snapshot),
-    /// The poll budget.
-    pub(crate) budget: fn(&CoreCtx) -> u32,
-    /// Sets the poll budget (1..=1024, else EINVAL).
-    pub(crate) set_budget: fn(&CoreCtx, u32) -> Result,
-    /// The poll mode.
-    pub(crate) mode: fn(&CoreCtx) -> PollMode,
-    /// Sets the poll mode.
-    pub(crate) set_mode: fn(&CoreCtx, PollMode),
-    /// The RPC timeout in milliseconds.
-    pub(crate) timeout_ms: fn(&CoreCtx) -> u32,
-    /// Sets the RPC timeout (10..=60000 ms, else EINVAL).
-    pub(crate) set_timeout_ms: fn(&CoreCtx, u32) -> Result,
+impl TryFrom<u32> for PollMode {
+    type Error = Error;
+
+    fn try_from(v: u32) -> Result<Self> {
+        match v {
+            0 => Ok(Self::Napi),
+            1 => Ok(Self::Single),
+            _ => Err(EINVAL),
+        }
+    }
 }
 
-/// What the core driver shares through the auxiliary device.
-pub(crate) struct CoreIface {
-    /// Static information about the GPU.
-    pub(crate) info: GpuInfo,
-    /// The operations.
-    pub(crate) ops: &'static CoreOps,
-    /// The core's GSP state (one reference held by the interface itself).
-    pub(crate) ctx: &'static CoreCtx,
+kernel::declare_interface! {
+    /// The operations the core driver offers the DRM driver.
+    pub(crate) interface CoreOps {
+        name: "novax-core",
+        version: 3,
+        data: GpuInfo,
+        provider: CoreProvider,
+        handle: CoreHandle,
+        /// Sends an echo RPC with `payload`, copies what came back to the start of `returned`
+        /// (if a reply arrived), checks that it is the payload (`EIO` otherwise), returns the
+        /// latency in nanoseconds.
+        fn echo(payload: Slice<'_, u8>, returned: SliceMut<'_, u8>) -> Result<u64>;
+        /// Fills a snapshot of the counters.
+        fn snapshot(out: &mut Snapshot) -> ();
+        /// The poll budget.
+        fn budget() -> u32;
+        /// Sets the poll budget (1..=1024, else `EINVAL`).
+        fn set_budget(budget: u32) -> Result;
+        /// The poll mode, a [`PollMode`] value.
+        fn mode() -> u32;
+        /// Sets the poll mode (`EINVAL` unless a [`PollMode`] value).
+        fn set_mode(mode: u32) -> Result;
+        /// The RPC timeout in milliseconds.
+        fn timeout_ms() -> u32;
+        /// Sets the RPC timeout (10..=60000 ms, else `EINVAL`).
+        fn set_timeout_ms(ms: u32) -> Result;
+    }
 }
 
-// SAFETY: Both modules compile this one definition with the same compiler; the tag names its
-// layout version and is changed whenever the layout changes.
-unsafe impl SharedData for CoreIface {
-    const TAG: &'static CStr = c_str!("novax-core-iface-v2");
-}
+/// What the core driver shares through the auxiliary device: the operations, the GSP behind
+/// them and the static [`GpuInfo`].
+pub(crate) type CoreExport = Export<CoreOps>;
 
 /// The name of the auxiliary device: `novax_core.drm.<id>`.
 pub(crate) const AUX_MODNAME: &CStr = c_str!("novax_core");
 /// See [`AUX_MODNAME`].
 pub(crate) const AUX_NAME: &CStr = c_str!("drm");
-
-impl CoreIface {
-    /// Takes a counted handle on the core, for use until the DRM driver unbinds.
-    pub(crate) fn acquire(&self) -> CoreHandle {
-        (self.ops.get)(self.ctx);
-        CoreHandle {
-            ops: self.ops,
-            ctx: self.ctx,
-        }
-    }
-}
-
-/// A counted reference on the core's GSP state.
-pub(crate) struct CoreHandle {
-    ops: &'static CoreOps,
-    ctx: &'static CoreCtx,
-}
-
-impl Clone for CoreHandle {
-    fn clone(&self) -> Self {
-        (self.ops.get)(self.ctx);
-        Self {
-            ops: self.ops,
-            ctx: self.ctx,
-        }
-    }
-}
-
-impl Drop for CoreHandle {
-    fn drop(&mut self) {
-        (self.ops.put)(self.ctx);
-    }
-}
-
-impl CoreHandle {
-    /// See [`CoreOps::echo`].
-    pub(crate) fn echo(&self, payload: &[u8], returned: &mut [u8]) -> Result<u64> {
-        (self.ops.echo)(self.ctx, payload, returned)
-    }
-
-    /// See [`CoreOps::snapshot`].
-    pub(crate) fn snapshot(&self) -> Snapshot {
-        let mut s = Snapshot::default();
-        (self.ops.snapshot)(self.ctx, &mut s);
-        s
-    }
-
-    /// See [`CoreOps::budget`].
-    pub(crate) fn budget(&self) -> u32 {
-        (self.ops.budget)(self.ctx)
-    }
-
-    /// See [`CoreOps::set_budget`].
-    pub(crate) fn set_budget(&self, budget: u32) -> Result {
-        (self.ops.set_budget)(self.ctx, budget)
-    }
-
-    /// See [`CoreOps::mode`].
-    pub(crate) fn mode(&self) -> PollMode {
-        (self.ops.mode)(self.ctx)
-    }
-
-    /// See [`CoreOps::set_mode`].
-    pub(crate) fn set_mode(&self, mode: PollMode) {
-        (self.ops.set_mode)(self.ctx, mode)
-    }
-
-    /// See [`CoreOps::timeout_ms`].
-    pub(crate) fn timeout_ms(&self) -> u32 {
-        (self.ops.timeout_ms)(self.ctx)
-    }
-
-    /// See [`CoreOps::set_timeout_ms`].
-    pub(crate) fn set_timeout_ms(&self, ms: u32) -> Result {
-        (self.ops.set_timeout_ms)(self.ctx, ms)
-    }
-}
 
 /// Returns the NUL-padded name as a `&str`.
 pub(crate) fn name_str(name: &[u8]) -> &str {

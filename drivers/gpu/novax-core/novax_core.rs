@@ -15,6 +15,7 @@
 #![recursion_limit = "256"]
 
 mod chip;
+mod export;
 mod gsp;
 mod iface;
 mod irq;
@@ -23,17 +24,16 @@ mod regs;
 use chip::{Refusal, Spec};
 use core::sync::atomic::{AtomicU32, Ordering};
 use gsp::{msg, Gsp, BAR_SIZE};
-use iface::{CoreCtx, CoreIface, CoreOps, GpuInfo, PollMode, Snapshot};
+use iface::{CoreExport, GpuInfo};
 use kernel::{
     auxiliary, c_str, dev_err, dev_info, dev_warn,
+    device::Core,
     device::Device,
-    driver::Bound,
     irq::{Flags, Registration as IrqRegistration},
     irq_poll::IrqPoll,
     pci::{self, IrqTypes},
     prelude::*,
-    sync::{Arc, ArcBorrow},
-    types::ForeignOwnable,
+    sync::Arc,
 };
 use regs::{EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE, EMU_PEER_ID, EMU_SIGNATURE0, EMU_SIGNATURE1};
 
@@ -79,7 +79,7 @@ struct NovaxCore {
 
 struct Inner {
     /// The auxiliary device for the DRM driver: removed first.
-    _aux: auxiliary::Registration<DropIface>,
+    _aux: auxiliary::Registration<KBox<CoreExport>>,
     /// The interrupt: freed before its vectors and the poll.
     _irq: Pin<KBox<IrqRegistration<irq::GspIrq>>>,
     _vectors: pci::IrqVectors,
@@ -92,21 +92,21 @@ impl pci::Driver for NovaxCore {
     type IdInfo = Kind;
     const ID_TABLE: pci::IdTable<Kind> = &ID_TABLE;
 
-    fn probe(pdev: &pci::Device<Bound>, kind: &'static Kind) -> impl PinInit<Self, Error> {
+    fn probe(pdev: &pci::Device<Core>, kind: &'static Kind) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             inner: Inner::new(pdev, *kind)?,
         })
     }
 
-    fn unbind(&self, _pdev: &pci::Device<Bound>) {
+    fn unbind(_pdev: &pci::Device<Core>, this: Pin<&Self>) {
         // Fail RPCs in flight and halt the GSP before the auxiliary device (and with it the DRM
         // driver) goes away.
-        self.inner.gsp.shutdown();
+        this.inner.gsp.shutdown();
     }
 }
 
 impl Inner {
-    fn new(pdev: &pci::Device<Bound>, kind: Kind) -> Result<Self> {
+    fn new(pdev: &pci::Device<Core>, kind: Kind) -> Result<Self> {
         let enabled = pdev.enable_device_mem()?;
         pdev.set_master();
         match kind {
@@ -127,7 +127,7 @@ impl Inner {
         }
     }
 
-    fn new_emulated(pdev: &pci::Device<Bound>, enabled: pci::EnabledDevice) -> Result<Self> {
+    fn new_emulated(pdev: &pci::Device<Core>, enabled: pci::EnabledDevice) -> Result<Self> {
         if pdev.resource_len(2)? < u64::try_from(BAR_SIZE)? {
             dev_info!(
                 pdev,
@@ -193,28 +193,20 @@ impl Inner {
             }
         };
 
-        let ctx_arc = gsp.clone();
-        let ctx = ctx_arc.into_foreign();
-        // SAFETY: `ctx` came from `Arc::into_foreign` just above; the interface keeps that
-        // reference until `put` (see `CoreIface`), and `CoreCtx` is only ever used as an opaque
-        // handle that the ops turn back into the `Arc<Gsp>` borrow.
-        let ctx_ref: &'static CoreCtx = unsafe { &*ctx.cast::<CoreCtx>() };
-        let iface = KBox::new(
-            CoreIface {
-                info,
-                ops: &CORE_OPS,
-                ctx: ctx_ref,
-            },
-            GFP_KERNEL,
-        )
-        .inspect_err(|_| ops_put(ctx_ref))?;
+        let export = match export::new(gsp.clone(), info) {
+            Ok(export) => export,
+            Err(e) => {
+                gsp.shutdown();
+                return Err(e);
+            }
+        };
         let id = NEXT_AUX_ID.fetch_add(1, Ordering::Relaxed);
         let aux = auxiliary::Registration::new(
             pdev.as_ref(),
             iface::AUX_MODNAME,
             iface::AUX_NAME,
             id,
-            DropIface(iface),
+            export,
         );
         let aux = match aux {
             Ok(aux) => aux,
@@ -328,72 +320,3 @@ fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
     );
     Ok(info)
 }
-
-/// The interface box, with the creation reference on the GSP released when it is dropped.
-struct DropIface(KBox<CoreIface>);
-
-impl core::ops::Deref for DropIface {
-    type Target = CoreIface;
-
-    fn deref(&self) -> &CoreIface {
-        &self.0
-    }
-}
-
-impl Drop for DropIface {
-    fn drop(&mut self) {
-        ops_put(self.0.ctx);
-    }
-}
-
-impl ForeignOwnable for DropIface {
-    type Borrowed<'a> = &'a CoreIface;
-
-    fn into_foreign(self) -> *const core::ffi::c_void {
-        let this = core::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is not dropped; ownership of the box moves into the pointer.
-        let inner = unsafe { core::ptr::read(&this.0) };
-        KBox::into_raw(inner).cast_const().cast()
-    }
-
-    unsafe fn borrow<'a>(ptr: *const core::ffi::c_void) -> &'a CoreIface {
-        // SAFETY: `ptr` came from `into_foreign` (caller guarantee).
-        unsafe { &*ptr.cast::<CoreIface>() }
-    }
-
-    unsafe fn from_foreign(ptr: *const core::ffi::c_void) -> Self {
-        // SAFETY: `ptr` came from `into_foreign` (caller guarantee).
-        Self(unsafe { KBox::from_raw(ptr.cast_mut().cast::<CoreIface>()) })
-    }
-}
-
-/// Borrows the GSP behind an interface context.
-fn gsp_of(ctx: &CoreCtx) -> ArcBorrow<'_, Gsp> {
-    // SAFETY: Every `CoreCtx` handed out is an `Arc<Gsp>` from `into_foreign` whose reference is
-    // held by the caller (the interface or a `CoreHandle`) for the borrow's duration.
-    unsafe { <Arc<Gsp> as ForeignOwnable>::borrow(core::ptr::from_ref(ctx).cast()) }
-}
-
-fn ops_get(ctx: &CoreCtx) {
-    let gsp: Arc<Gsp> = gsp_of(ctx).into();
-    // The new reference is released by `ops_put`.
-    core::mem::forget(gsp);
-}
-
-fn ops_put(ctx: &CoreCtx) {
-    // SAFETY: The caller gives up a reference taken by `ops_get` or at creation.
-    drop(unsafe { <Arc<Gsp> as ForeignOwnable>::from_foreign(core::ptr::from_ref(ctx).cast()) });
-}
-
-static CORE_OPS: CoreOps = CoreOps {
-    get: ops_get,
-    put: ops_put,
-    echo: |ctx, payload, returned| gsp_of(ctx).echo(payload, returned),
-    snapshot: |ctx, s: &mut Snapshot| gsp_of(ctx).snapshot(s),
-    budget: |ctx| gsp_of(ctx).budget(),
-    set_budget: |ctx, b| gsp_of(ctx).set_budget_value(b),
-    mode: |ctx| gsp_of(ctx).mode(),
-    set_mode: |ctx, m: PollMode| gsp_of(ctx).set_mode(m),
-    timeout_ms: |ctx| gsp_of(ctx).timeout_ms(),
-    set_timeout_ms: |ctx, ms| gsp_of(ctx).set_timeout_ms(ms),
-};

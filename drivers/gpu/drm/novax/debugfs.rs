@@ -12,10 +12,18 @@ use core::fmt;
 use kernel::{
     c_str,
     debugfs::{Dir, Scope, ScopedDir},
+    interface::{Slice, SliceMut},
     new_mutex,
     prelude::*,
     sync::Mutex,
 };
+
+/// A snapshot of the core's counters.
+fn snapshot(core: &CoreHandle) -> Snapshot {
+    let mut s = Snapshot::default();
+    core.snapshot(&mut s);
+    s
+}
 
 /// The result of the last echo triggered through `gsp_echo`.
 #[derive(Clone, Copy, Default)]
@@ -101,7 +109,7 @@ fn show_fw(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 }
 
 fn show_queues(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let s = d.core.snapshot();
+    let s = snapshot(&d.core);
     for (k, v) in [
         ("cmdq_write_ptr", s.cmdq_write_ptr),
         ("cmdq_read_ptr", s.cmdq_read_ptr),
@@ -144,14 +152,14 @@ pub(crate) fn gsp_stats(s: &Snapshot) -> [(&'static str, u64); 19] {
 }
 
 fn show_gsp_stats(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for (k, v) in gsp_stats(&d.core.snapshot()) {
+    for (k, v) in gsp_stats(&snapshot(&d.core)) {
         writeln!(f, "{k}: {v}")?;
     }
     Ok(())
 }
 
 fn show_poller_stats(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let s = d.core.snapshot();
+    let s = snapshot(&d.core);
     for (k, v) in [
         ("interrupts", s.interrupts),
         ("polls", s.polls),
@@ -187,9 +195,11 @@ fn store_budget(d: &DebugfsData, s: &str) -> Result {
 }
 
 fn show_mode(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    match d.core.mode() {
-        PollMode::Napi => writeln!(f, "napi"),
-        PollMode::Single => writeln!(f, "single"),
+    match PollMode::try_from(d.core.mode()) {
+        Ok(PollMode::Napi) => writeln!(f, "napi"),
+        Ok(PollMode::Single) => writeln!(f, "single"),
+        // The core reported a mode this driver does not know: show it as a number.
+        Err(_) => writeln!(f, "{}", d.core.mode()),
     }
 }
 
@@ -199,8 +209,7 @@ fn store_mode(d: &DebugfsData, s: &str) -> Result {
         "single" => PollMode::Single,
         _ => return Err(EINVAL),
     };
-    d.core.set_mode(mode);
-    Ok(())
+    d.core.set_mode(mode.into())
 }
 
 fn show_timeout(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -248,7 +257,9 @@ fn store_echo(d: &DebugfsData, s: &str) -> Result {
     let mut payload = KVec::from_elem(0u8, len, GFP_KERNEL)?;
     echo_pattern(cookie, &mut payload);
     let mut returned = KVec::from_elem(0u8, len, GFP_KERNEL)?;
-    let res = d.core.echo(&payload, &mut returned);
+    let res = d
+        .core
+        .echo(Slice::from(&payload[..]), SliceMut::from(&mut returned[..]));
     let mut last = d.last_echo.lock();
     last.cookie = cookie;
     match res {

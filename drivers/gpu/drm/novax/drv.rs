@@ -9,11 +9,10 @@ use crate::{
 };
 use kernel::{
     c_str,
+    devres::Devres,
     drm::{self, ioctl},
-    new_mutex,
+    interface::{Slice, SliceMut},
     prelude::*,
-    sync::Mutex,
-    types::ARef,
     uapi,
 };
 
@@ -25,40 +24,21 @@ pub(crate) struct NovaxDrm;
 pub(crate) struct DeviceData {
     /// The GPU's static information.
     pub(crate) info: GpuInfo,
-    /// The GSP, until the device is unplugged.
-    #[pin]
-    core: Mutex<Option<CoreHandle>>,
+    /// The GSP, until the auxiliary device is unbound (the driver core revokes it then, after
+    /// the unplug).
+    core: Devres<CoreHandle>,
 }
 
 impl DeviceData {
-    pub(crate) fn new(core: CoreHandle, info: GpuInfo) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            info,
-            core <- new_mutex!(Some(core), "novax::DeviceData::core"),
-        })
+    pub(crate) fn new(core: Devres<CoreHandle>, info: GpuInfo) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self { info, core })
     }
 
     /// A handle on the GSP, or `ENODEV` once the device is gone. Ioctls take and use it inside
-    /// [`drm::Device::enter`], so that it is dropped before the unplug completes.
+    /// [`drm::Device::enter`]: the unplug waits for them, and the handle is revoked after the
+    /// unplug, so the clone is dropped before the core's export goes (which waits for it).
     pub(crate) fn core(&self) -> Result<CoreHandle> {
-        self.core.lock().as_ref().cloned().ok_or(ENODEV)
-    }
-}
-
-/// Releases the GSP handle of a device when dropped: after the device is unplugged, which waits
-/// for the ioctls using it (they hold [`drm::Device::enter`]), so that none can use it any more.
-pub(crate) struct ReleaseCore(ARef<drm::Device<NovaxDrm>>);
-
-impl ReleaseCore {
-    pub(crate) fn new(dev: &ARef<drm::Device<NovaxDrm>>) -> Self {
-        Self(dev.clone())
-    }
-}
-
-impl Drop for ReleaseCore {
-    fn drop(&mut self) {
-        let core = self.0.data().core.lock().take();
-        drop(core);
+        self.core.try_access_with(CoreHandle::clone).ok_or(ENODEV)
     }
 }
 
@@ -108,15 +88,15 @@ fn gem_info(
 }
 
 fn gsp_echo(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gsp_echo, _f: &File) -> Result {
-    // The unplug waits for this section before the GSP handle is released (`ReleaseCore`), so
-    // no RPC reaches the core driver once the DRM driver is unbound.
+    // The unplug waits for this section, and the GSP handle is revoked after the unplug, so no
+    // RPC reaches the core driver once the DRM driver is unbound.
     let _guard = dev.enter().ok_or(ENODEV)?;
     let core = dev.data().core()?;
     let cookie = args.cookie.to_le_bytes();
     // The cookie the GSP returned goes back to userspace, also with `EIO` when it is not the
     // one sent; without a reply the field keeps what userspace passed.
     let mut returned = cookie;
-    let res = core.echo(&cookie, &mut returned);
+    let res = core.echo(Slice::from(&cookie[..]), SliceMut::from(&mut returned[..]));
     args.cookie = u64::from_le_bytes(returned);
     args.latency_ns = res?;
     Ok(())

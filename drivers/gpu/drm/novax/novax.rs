@@ -8,9 +8,10 @@
 //! on shmem, the novax ioctls and debugfs files.
 //!
 //! Unbind (of this driver, or of the core driver, which removes the auxiliary device) unplugs
-//! the DRM device first: new opens fail, ioctls on open files get `ENODEV`, and once no ioctl
-//! that uses the GSP (inside `drm::Device::enter`) is running any more the GSP handle is
-//! released, so nothing reaches the core driver after it.
+//! the DRM device first (removing its debugfs files): new opens fail, ioctls on open files get
+//! `ENODEV`, and the unplug waits for ioctls inside `drm::Device::enter`, the only place that
+//! uses the GSP. Then the driver core releases the auxiliary device's resources, which revokes
+//! the GSP handle (a `Devres`), so nothing reaches the core driver after the unbind.
 
 mod debugfs;
 mod drv;
@@ -19,8 +20,10 @@ mod gem;
 #[path = "../../novax-core/iface.rs"]
 mod iface;
 
-use iface::CoreIface;
-use kernel::{auxiliary, debugfs::Scope, dev_err, dev_info, driver::Bound, drm, prelude::*};
+use iface::{CoreExport, CoreHandle};
+use kernel::{
+    auxiliary, debugfs::Scope, dev_err, dev_info, device::Core, devres::Devres, drm, prelude::*,
+};
 
 kernel::module_auxiliary_driver! {
     type: NovaxAux,
@@ -35,45 +38,50 @@ const ID_TABLE: auxiliary::IdArray<(), 1> =
     auxiliary::IdArray::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
 kernel::module_device_table!("auxiliary", MODULE_AUX_TABLE, ID_TABLE);
 
-/// The driver's per-device data. Fields drop in order: the DRM device is unplugged (after its
-/// debugfs files are removed), then the GSP handle is released.
+/// The driver's per-device data: dropping it unplugs the DRM device (after its debugfs files
+/// are removed).
 #[pin_data]
 struct NovaxAux {
-    reg: drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>,
-    _release: drv::ReleaseCore,
+    _reg: drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>,
 }
 
 impl auxiliary::Driver for NovaxAux {
     type IdInfo = ();
     const ID_TABLE: auxiliary::IdTable<()> = &ID_TABLE;
 
-    fn probe(adev: &auxiliary::Device<Bound>, _info: &'static ()) -> impl PinInit<Self, Error> {
-        let reg = probe(adev);
-        try_pin_init!(Self {
-            _release: drv::ReleaseCore::new(reg.as_ref().map_err(|e| *e)?.device()),
-            reg: reg?,
-        })
+    fn probe(adev: &auxiliary::Device<Core>, _info: &'static ()) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self { _reg: probe(adev)? })
     }
 }
 
 fn probe(
-    adev: &auxiliary::Device<Bound>,
+    adev: &auxiliary::Device<Core>,
 ) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
-    let iface: &CoreIface = adev.shared_data().inspect_err(|e| {
+    let export: &CoreExport = adev.shared_data().inspect_err(|e| {
         dev_err!(
             adev,
             "not created by novax_core (error {}): refusing it\n",
             e.to_errno()
         )
     })?;
-    let info = iface.info;
+    let bad_version = |e: &Error| {
+        dev_err!(
+            adev,
+            "novax_core speaks another version of the interface (error {}): refusing it\n",
+            e.to_errno()
+        )
+    };
+    let info = *export.data().inspect_err(bad_version)?;
+    let handle = CoreHandle::from(export.acquire().inspect_err(bad_version)?);
+    // Revoked when the core removes the auxiliary device, after the unplug.
+    let core = Devres::new(adev.as_ref(), handle.clone(), GFP_KERNEL)?;
     // The DRM device's parent is the GPU (the auxiliary device's parent), not the auxiliary
     // device: userspace (libdrm's drmGetDevice, hence drm_info and Mesa) identifies DRM devices
     // by their bus and knows PCI, not the auxiliary bus.
     let reg = drm::Registration::new_with_debugfs(
         adev.parent(),
-        drv::DeviceData::new(iface.acquire(), info),
-        |dir, _dev| KBox::pin_init(debugfs::scope(dir, iface.acquire(), info), GFP_KERNEL),
+        drv::DeviceData::new(core, info),
+        |dir, _dev| KBox::pin_init(debugfs::scope(dir, handle, info), GFP_KERNEL),
     )?;
     dev_info!(
         adev,

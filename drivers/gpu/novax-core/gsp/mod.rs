@@ -22,9 +22,9 @@ use crate::{
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
     dev_warn,
+    device::Bound,
     device::Device,
     devres::Devres,
-    driver::Bound,
     irq_poll::{PollContext, PollLock, SpinLockBhBackend},
     new_condvar, new_mutex, new_poll_lock, pci,
     pci::Bar,
@@ -178,9 +178,10 @@ impl Gsp {
                 GFP_KERNEL,
             )?;
         }
-        let dev: ARef<Device> = pdev.as_ref().into();
-        let bar = Devres::new(pdev, bar, GFP_KERNEL)?;
-        let doorbell = Devres::new(pdev, doorbell, GFP_KERNEL)?;
+        let normal: &Device = pdev.as_ref();
+        let dev: ARef<Device> = normal.into();
+        let bar = Devres::new(pdev.as_ref(), bar, GFP_KERNEL)?;
+        let doorbell = Devres::new(pdev.as_ref(), doorbell, GFP_KERNEL)?;
         let max_msg = usize::try_from(MSG_COUNT - 1)? * GSP_PAGE_SIZE;
         let buf = KVVec::from_elem(0u8, max_msg, GFP_KERNEL)?;
         Ok(try_pin_init!(Self {
@@ -196,7 +197,7 @@ impl Gsp {
             next_sequence: AtomicU32::new(1),
             stats: Stats::default(),
             budget: AtomicU32::new(DEFAULT_BUDGET),
-            mode: AtomicU32::new(PollMode::Napi as u32),
+            mode: AtomicU32::new(u32::from(PollMode::Napi)),
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             gone: AtomicBool::new(false),
             init_done: AtomicBool::new(false),
@@ -457,7 +458,7 @@ impl Gsp {
     /// The poll: processes up to `budget` messages (softirq context).
     pub(crate) fn poll(&self, ctx: &PollContext<'_>, budget: usize) -> usize {
         inc(&self.stats.polls);
-        let single = self.mode.load(Relaxed) == PollMode::Single as u32;
+        let single = self.mode.load(Relaxed) == u32::from(PollMode::Single);
         let limit = if single { 1 } else { budget };
         let done = self.drain(limit);
         if done >= limit && !single && !self.gone.load(Relaxed) {
@@ -722,7 +723,7 @@ impl Gsp {
     }
 
     pub(crate) fn mode(&self) -> PollMode {
-        if self.mode.load(Relaxed) == PollMode::Single as u32 {
+        if self.mode.load(Relaxed) == u32::from(PollMode::Single) {
             PollMode::Single
         } else {
             PollMode::Napi
@@ -730,7 +731,7 @@ impl Gsp {
     }
 
     pub(crate) fn set_mode(&self, m: PollMode) {
-        self.mode.store(m as u32, Relaxed);
+        self.mode.store(u32::from(m), Relaxed);
     }
 
     pub(crate) fn timeout_ms(&self) -> u32 {
