@@ -16,14 +16,7 @@ RESULTS=$BUILD/test-results.txt
 mkdir -p "$LOGS"
 : > "$RESULTS"
 
-record() { # record PASS|FAIL|SKIP NAME [DETAIL]
-    echo "$1 $2${3:+ ($3)}" >> "$RESULTS"
-    case $1 in
-    PASS) printf '  \033[32mPASS\033[0m %s\n' "$2" ;;
-    FAIL) printf '  \033[31mFAIL\033[0m %s%s\n' "$2" "${3:+ ($3)}" ;;
-    SKIP) printf '  \033[33mSKIP\033[0m %s%s\n' "$2" "${3:+ ($3)}" ;;
-    esac
-}
+source "$TOP/scripts/results.sh"
 
 # stage NAME COMMAND...: run COMMAND with output in build/logs/NAME.log; one result.
 stage() {
@@ -35,7 +28,7 @@ stage() {
         return 0
     fi
     tail -25 "$LOGS/$name.log" | sed 's/^/    | /'
-    record FAIL "$name" "see build/logs/$name.log"
+    record FAIL "$name" "$(($(date +%s) - t0)) s, see build/logs/$name.log"
     return 1
 }
 
@@ -63,7 +56,10 @@ collect_kunit() { # collect_kunit LOG
         if [[ "$line" =~ ^\ +(not\ )?ok\ [0-9]+\ ([^ #]+)(.*)$ ]]; then
             name=${BASH_REMATCH[2]} status=PASS
             [ -n "${BASH_REMATCH[1]}" ] && status=FAIL
-            [[ "${BASH_REMATCH[3]}" == *"# SKIP"* ]] && status=SKIP
+            if [[ "${BASH_REMATCH[3]}" == *"# SKIP"* ]]; then
+                record SKIP "kunit.$name" "${BASH_REMATCH[3]#*# SKIP}"
+                continue
+            fi
             record "$status" "kunit.$name"
         fi
     done < <(sed -n '/KTAP version/,$p' "$1")
@@ -100,6 +96,7 @@ figures() { # figures NAME LABEL
 
 T0=$(date +%s)
 stage deps "$TOP/scripts/deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+stage results-selftest "$TOP/scripts/results-selftest.sh"
 
 # Host: userspace crates and the IGT harness self-test.
 if [ -f "$TOP/tools/Cargo.toml" ]; then

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Recording test results, sourced by scripts/test.sh (and by scripts/results-selftest.sh).
+#
+# record PASS|FAIL|SKIP NAME [DETAIL] appends "STATUS NAME (DETAIL)" to $RESULTS and prints it,
+# with the detail (a stage's time, a failure's reason), on the terminal.
+#
+# A SKIP needs a reason, and is allowed only if scripts/expected-skips lists it: a line
+# "NAME-GLOB<TAB>REASON-ERE" whose glob matches the name and whose extended regular expression
+# matches the reason. Any other SKIP is recorded as a FAIL that says so: a test that silently
+# stopped running must not look like one that was never meant to run.
+
+EXPECTED_SKIPS=${EXPECTED_SKIPS:-$(dirname "${BASH_SOURCE[0]}")/expected-skips}
+
+skip_expected() { # skip_expected NAME REASON
+    local pat re
+    [ -n "$2" ] || return 1
+    while IFS=$'\t' read -r pat re; do
+        [[ -z "$pat" || "$pat" == \#* ]] && continue
+        # shellcheck disable=SC2053 # the pattern is a glob on purpose
+        [[ "$1" == $pat && "$2" =~ $re ]] && return 0
+    done < "$EXPECTED_SKIPS"
+    return 1
+}
+
+record() { # record PASS|FAIL|SKIP NAME [DETAIL]
+    local st=$1 name=$2 detail=${3:-}
+    if [ "$st" = SKIP ] && ! skip_expected "$name" "$detail"; then
+        st=FAIL detail="unexpected SKIP, not in scripts/expected-skips: ${detail:-no reason given}"
+    fi
+    echo "$st $name${detail:+ ($detail)}" >> "$RESULTS"
+    case $st in
+    PASS) printf '  \033[32mPASS\033[0m %s%s\n' "$name" "${detail:+ ($detail)}" ;;
+    FAIL) printf '  \033[31mFAIL\033[0m %s%s\n' "$name" "${detail:+ ($detail)}" ;;
+    SKIP) printf '  \033[33mSKIP\033[0m %s%s\n' "$name" "${detail:+ ($detail)}" ;;
+    esac
+}
