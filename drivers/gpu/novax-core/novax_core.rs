@@ -29,11 +29,13 @@ use kernel::{
     auxiliary, c_str, dev_err, dev_info, dev_warn,
     device::Core,
     device::Device,
+    devres::Devres,
     irq::{Flags, Registration as IrqRegistration},
     irq_poll::IrqPoll,
     pci::{self, IrqTypes},
     prelude::*,
     sync::Arc,
+    transmute::FromBytes,
 };
 use regs::{EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE, EMU_PEER_ID, EMU_SIGNATURE0, EMU_SIGNATURE1};
 
@@ -77,12 +79,14 @@ struct NovaxCore {
     inner: Inner,
 }
 
+/// The registrations are device-managed (`Devres`): dropped in this order at unbind, and revoked
+/// by the driver core when it releases the device's resources even if something kept them.
 struct Inner {
     /// The auxiliary device for the DRM driver: removed first.
-    _aux: auxiliary::Registration<KBox<CoreExport>>,
+    _aux: Devres<auxiliary::Registration<KBox<CoreExport>>>,
     /// The interrupt: freed before its vectors and the poll.
-    _irq: Pin<KBox<IrqRegistration<irq::GspIrq>>>,
-    _vectors: pci::IrqVectors,
+    _irq: Devres<Pin<KBox<IrqRegistration<irq::GspIrq>>>>,
+    _vectors: Devres<pci::IrqVectors>,
     _poll: Arc<IrqPoll<irq::GspPoller>>,
     gsp: Arc<Gsp>,
     _enabled: pci::EnabledDevice,
@@ -165,6 +169,7 @@ impl Inner {
 
         let vectors = pdev.alloc_irq_vectors(1, 2, IrqTypes::MSIX)?;
         let irq_nr = vectors.irq(0)?;
+        let vectors = Devres::new(pdev.as_ref(), vectors, GFP_KERNEL)?;
         let poll = Arc::pin_init(
             IrqPoll::new(gsp.budget(), irq::GspPoller { gsp: gsp.clone() }),
             GFP_KERNEL,
@@ -178,6 +183,7 @@ impl Inner {
             ),
             GFP_KERNEL,
         )?;
+        let irq = Devres::new(pdev.as_ref(), irq, GFP_KERNEL)?;
 
         gsp.boot();
         if let Err(e) = gsp.wait_init_done(5000) {
@@ -208,7 +214,7 @@ impl Inner {
             id,
             export,
         );
-        let aux = match aux {
+        let aux = match aux.and_then(|aux| Devres::new(pdev.as_ref(), aux, GFP_KERNEL)) {
             Ok(aux) => aux,
             Err(e) => {
                 gsp.shutdown();
@@ -269,9 +275,11 @@ fn copy_name(dst: &mut [u8], src: &str) {
 }
 
 fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
-    let mut reply = KVec::from_elem(0u8, 128, GFP_KERNEL)?;
+    let size = core::mem::size_of::<msg::StaticInfo>();
+    let mut reply = KVec::from_elem(0u8, size, GFP_KERNEL)?;
     let (result, len) = gsp.rpc(msg::function::EMU_STATIC_INFO, &[], &mut reply)?;
-    if result != 0 || len < 128 {
+    let si = msg::StaticInfo::from_bytes_copy(&reply);
+    let Some(si) = si.filter(|_| result == 0 && len == size) else {
         dev_err!(
             dev,
             "static info RPC failed: result {:#x}, {} bytes\n",
@@ -279,8 +287,8 @@ fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
             len
         );
         return Err(EIO);
-    }
-    let boot0 = msg::get_u32(&reply, 0);
+    };
+    let boot0 = si.boot0;
     if boot0 != spec.boot {
         dev_warn!(
             dev,
@@ -289,8 +297,8 @@ fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
             spec.boot
         );
     }
-    let fw = msg::get_u64(&reply, 32);
-    let name = &reply[40..104];
+    let fw = si.fw_version;
+    let name = &si.name[..];
     let name_len = name.iter().position(|&b| b == 0).unwrap_or(0);
     let name = core::str::from_utf8(&name[..name_len]).unwrap_or("?");
     let mut info = GpuInfo {
@@ -298,8 +306,8 @@ fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
         architecture: spec.chipset.arch().code(),
         revision: spec.revision.code(),
         pad: 0,
-        vram_size: msg::get_u64(&reply, 8),
-        vram_bar_size: msg::get_u64(&reply, 16),
+        vram_size: si.vram_size,
+        vram_bar_size: si.vram_bar_size,
         fw_version: fw,
         chip_name: [0; 16],
         arch_name: [0; 16],

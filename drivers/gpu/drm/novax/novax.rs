@@ -38,11 +38,15 @@ const ID_TABLE: auxiliary::IdArray<(), 1> =
     auxiliary::IdArray::new([auxiliary::DeviceId::new(b"novax_core", b"drm")], [()]);
 kernel::module_device_table!("auxiliary", MODULE_AUX_TABLE, ID_TABLE);
 
+/// The DRM registration, with the debugfs files it removes before it unplugs the device.
+type Reg = drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>;
+
 /// The driver's per-device data: dropping it unplugs the DRM device (after its debugfs files
-/// are removed).
+/// are removed). The registration is device-managed: the driver core revokes it when it
+/// releases the auxiliary device's resources, even if something kept it.
 #[pin_data]
 struct NovaxAux {
-    _reg: drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>,
+    _reg: Devres<Reg>,
 }
 
 impl auxiliary::Driver for NovaxAux {
@@ -54,9 +58,7 @@ impl auxiliary::Driver for NovaxAux {
     }
 }
 
-fn probe(
-    adev: &auxiliary::Device<Core>,
-) -> Result<drm::Registration<drv::NovaxDrm, Pin<KBox<Scope<debugfs::DebugfsData>>>>> {
+fn probe(adev: &auxiliary::Device<Core>) -> Result<Devres<Reg>> {
     let export: &CoreExport = adev.shared_data().inspect_err(|e| {
         dev_err!(
             adev,
@@ -90,5 +92,5 @@ fn probe(
         iface::name_str(&info.arch_name),
         info.revision,
     );
-    Ok(reg)
+    Devres::new(adev.as_ref(), reg, GFP_KERNEL)
 }

@@ -2,9 +2,18 @@
 
 //! The GSP message format: queue headers, element header, RPC header and checksum.
 //!
-//! Layout and numbers: Documentation/gpu/novax-gsp.rst. These are pure functions over byte
-//! buffers, so they are the same for the command queue (we encode) and the message queue (we
-//! decode and validate untrusted data).
+//! Layout and numbers: Documentation/gpu/novax-gsp.rst. The headers are `#[repr(C)]` structs
+//! declared with [`kernel::bytes_struct!`] (no padding, every bit pattern valid), read from and
+//! written to byte buffers through `FromBytes`/`AsBytes`; the functions here are pure, so they
+//! are the same for the command queue (we encode) and the message queue (we decode and validate
+//! untrusted data). The emulator (tools/novax-emu) encodes the same format independently, so
+//! the two check each other.
+
+use core::mem::{offset_of, size_of};
+use kernel::{
+    bytes_struct,
+    transmute::{AsBytes, FromBytes},
+};
 
 /// Page (and queue element) size.
 pub(crate) const GSP_PAGE_SIZE: usize = 0x1000;
@@ -25,22 +34,105 @@ pub(crate) const MSGQ_OFF: usize = CMDQ_OFF + QUEUE_SIZE;
 /// Bytes of GSP shared memory the queues need.
 pub(crate) const SHM_MIN_SIZE: usize = MSGQ_OFF + QUEUE_SIZE;
 
-/// Offsets in `msgqTxHeader`.
+bytes_struct! {
+    /// `msgqTxHeader`: the header of a queue, written by the queue's producer.
+    pub(crate) struct TxHeader {
+        pub(crate) version: u32,
+        pub(crate) size: u32,
+        pub(crate) msg_size: u32,
+        pub(crate) msg_count: u32,
+        pub(crate) write_ptr: u32,
+        pub(crate) flags: u32,
+        pub(crate) rx_hdr_off: u32,
+        pub(crate) entry_off: u32,
+    }
+}
+
+/// Offsets in `msgqTxHeader` (the queues live in a register window, accessed word by word).
 pub(crate) mod tx {
-    pub(crate) const VERSION: usize = 0x00;
-    pub(crate) const SIZE: usize = 0x04;
-    pub(crate) const MSG_SIZE: usize = 0x08;
-    pub(crate) const MSG_COUNT: usize = 0x0c;
-    pub(crate) const WRITE_PTR: usize = 0x10;
-    pub(crate) const FLAGS: usize = 0x14;
-    pub(crate) const RX_HDR_OFF: usize = 0x18;
-    pub(crate) const ENTRY_OFF: usize = 0x1c;
+    use super::{offset_of, TxHeader};
+    pub(crate) const VERSION: usize = offset_of!(TxHeader, version);
+    pub(crate) const SIZE: usize = offset_of!(TxHeader, size);
+    pub(crate) const MSG_SIZE: usize = offset_of!(TxHeader, msg_size);
+    pub(crate) const MSG_COUNT: usize = offset_of!(TxHeader, msg_count);
+    pub(crate) const WRITE_PTR: usize = offset_of!(TxHeader, write_ptr);
+    pub(crate) const FLAGS: usize = offset_of!(TxHeader, flags);
+    pub(crate) const RX_HDR_OFF: usize = offset_of!(TxHeader, rx_hdr_off);
+    pub(crate) const ENTRY_OFF: usize = offset_of!(TxHeader, entry_off);
+}
+
+bytes_struct! {
+    /// `GSP_MSG_QUEUE_ELEMENT` without the RPC it carries.
+    #[derive(Default)]
+    pub(crate) struct ElemHeader {
+        pub(crate) auth_tag: [u8; 16],
+        pub(crate) aad: [u8; 16],
+        pub(crate) checksum: u32,
+        pub(crate) seq_num: u32,
+        pub(crate) elem_count: u32,
+        pub(crate) padding: u32,
+    }
+}
+
+bytes_struct! {
+    /// `rpc_message_header_v` (version 3).
+    #[derive(Default)]
+    pub(crate) struct RpcHeader {
+        pub(crate) header_version: u32,
+        pub(crate) signature: u32,
+        pub(crate) length: u32,
+        pub(crate) function: u32,
+        pub(crate) rpc_result: u32,
+        pub(crate) rpc_result_private: u32,
+        pub(crate) sequence: u32,
+        pub(crate) spare: u32,
+    }
+}
+
+bytes_struct! {
+    /// The start of every message: the element header and the RPC header.
+    #[derive(Default)]
+    pub(crate) struct MsgHeader {
+        pub(crate) elem: ElemHeader,
+        pub(crate) rpc: RpcHeader,
+    }
+}
+
+bytes_struct! {
+    /// The reply to `EMU_STATIC_INFO`.
+    pub(crate) struct StaticInfo {
+        /// `NV_PMC_BOOT_0` as the GSP sees it.
+        pub(crate) boot0: u32,
+        /// `NV_PMC_BOOT_42`.
+        pub(crate) boot42: u32,
+        pub(crate) vram_size: u64,
+        pub(crate) vram_bar_size: u64,
+        pub(crate) reg_bar_size: u64,
+        /// `major << 32 | minor << 16 | patch`.
+        pub(crate) fw_version: u64,
+        /// The GPU's name, NUL-terminated.
+        pub(crate) name: [u8; 64],
+        /// The firmware version string, NUL-terminated.
+        pub(crate) fw_version_str: [u8; 24],
+    }
+}
+
+bytes_struct! {
+    /// The payload of the emulator's `TICK` event.
+    pub(crate) struct TickEvent {
+        /// Increments by one per event: a gap is a lost event.
+        pub(crate) index: u64,
+    }
 }
 
 /// Size of `GSP_MSG_QUEUE_ELEMENT` (without the RPC header).
-pub(crate) const ELEM_HDR_SIZE: usize = 48;
+pub(crate) const ELEM_HDR_SIZE: usize = size_of::<ElemHeader>();
 /// Size of `rpc_message_header_v` (version 3).
-pub(crate) const RPC_HDR_SIZE: usize = 32;
+pub(crate) const RPC_HDR_SIZE: usize = size_of::<RpcHeader>();
+
+// The sizes r570 defines.
+const _: () = assert!(ELEM_HDR_SIZE == 48 && RPC_HDR_SIZE == 32 && size_of::<TxHeader>() == 32);
+const _: () = assert!(size_of::<StaticInfo>() == 128);
 /// `header_version` of RPC header version 3.
 pub(crate) const RPC_HEADER_VERSION: u32 = 0x0300_0000;
 /// `signature` of an RPC header: "VRPC".
@@ -55,45 +147,6 @@ pub(crate) mod function {
     pub(crate) const EMU_ECHO: u32 = 0xf001;
     pub(crate) const EMU_STATIC_INFO: u32 = 0xf002;
     pub(crate) const EMU_TICK: u32 = 0xf101;
-}
-
-/// Element header offsets.
-mod elem {
-    pub(super) const CHECKSUM: usize = 32;
-    pub(super) const SEQ_NUM: usize = 36;
-    pub(super) const ELEM_COUNT: usize = 40;
-}
-
-/// RPC header offsets (relative to the element start).
-mod rpc {
-    pub(super) const HEADER_VERSION: usize = 48;
-    pub(super) const SIGNATURE: usize = 52;
-    pub(super) const LENGTH: usize = 56;
-    pub(super) const FUNCTION: usize = 60;
-    pub(super) const RESULT: usize = 64;
-    pub(super) const SEQUENCE: usize = 72;
-}
-
-pub(crate) fn get_u32(b: &[u8], off: usize) -> u32 {
-    let mut w = [0u8; 4];
-    if let Some(s) = b.get(off..off + 4) {
-        w.copy_from_slice(s);
-    }
-    u32::from_le_bytes(w)
-}
-
-pub(crate) fn get_u64(b: &[u8], off: usize) -> u64 {
-    let mut w = [0u8; 8];
-    if let Some(s) = b.get(off..off + 8) {
-        w.copy_from_slice(s);
-    }
-    u64::from_le_bytes(w)
-}
-
-fn put_u32(b: &mut [u8], off: usize, v: u32) {
-    if let Some(s) = b.get_mut(off..off + 4) {
-        s.copy_from_slice(&v.to_le_bytes());
-    }
 }
 
 /// Elements a message of RPC `length` occupies.
@@ -119,24 +172,42 @@ pub(crate) fn checksum(bytes: &[u8]) -> u32 {
     hi ^ lo
 }
 
-/// Encodes a command into `buf` (zeroed, at least `checksummed_len(32 + payload.len())` bytes).
-pub(crate) fn encode(buf: &mut [u8], seq_num: u32, function: u32, sequence: u32, payload: &[u8]) {
+/// Encodes a command into `buf` (zeroed, at least `checksummed_len(32 + payload.len())` bytes):
+/// `EINVAL` if it does not fit.
+pub(crate) fn encode(
+    buf: &mut [u8],
+    seq_num: u32,
+    function: u32,
+    sequence: u32,
+    payload: &[u8],
+) -> kernel::error::Result {
+    use kernel::error::code::EINVAL;
     let length = RPC_HDR_SIZE + payload.len();
-    let elems = elem_count_for(length);
-    put_u32(buf, elem::SEQ_NUM, seq_num);
-    put_u32(buf, elem::ELEM_COUNT, u32::try_from(elems).unwrap_or(0));
-    put_u32(buf, rpc::HEADER_VERSION, RPC_HEADER_VERSION);
-    put_u32(buf, rpc::SIGNATURE, RPC_SIGNATURE);
-    put_u32(buf, rpc::LENGTH, u32::try_from(length).unwrap_or(0));
-    put_u32(buf, rpc::FUNCTION, function);
-    put_u32(buf, rpc::SEQUENCE, sequence);
-    let start = ELEM_HDR_SIZE + RPC_HDR_SIZE;
-    if let Some(dst) = buf.get_mut(start..start + payload.len()) {
-        dst.copy_from_slice(payload);
+    let mut hdr = MsgHeader {
+        elem: ElemHeader {
+            seq_num,
+            elem_count: u32::try_from(elem_count_for(length))?,
+            ..Default::default()
+        },
+        rpc: RpcHeader {
+            header_version: RPC_HEADER_VERSION,
+            signature: RPC_SIGNATURE,
+            length: u32::try_from(length)?,
+            function,
+            sequence,
+            ..Default::default()
+        },
+    };
+    let n = checksummed_len(length);
+    if buf.len() < n {
+        return Err(EINVAL);
     }
-    let n = checksummed_len(length).min(buf.len());
-    let sum = checksum(&buf[..n]);
-    put_u32(buf, elem::CHECKSUM, sum);
+    hdr.write_to_prefix(buf).ok_or(EINVAL)?;
+    let start = size_of::<MsgHeader>();
+    buf[start..start + payload.len()].copy_from_slice(payload);
+    // The checksum covers the element with its checksum field 0, and makes the whole XOR 0.
+    hdr.elem.checksum = checksum(&buf[..n]);
+    hdr.write_to_prefix(buf).ok_or(EINVAL)
 }
 
 /// Why a message was rejected.
@@ -165,7 +236,8 @@ impl Reject {
 
 /// The element count in a message's first element, validated against what is queued.
 pub(crate) fn elem_count(first: &[u8], available: u32) -> Result<u32, Reject> {
-    let n = get_u32(first, elem::ELEM_COUNT);
+    let (hdr, _) = ElemHeader::from_prefix(first).ok_or(Reject::ElemCount)?;
+    let n = hdr.elem_count;
     if n == 0 || n > available {
         return Err(Reject::ElemCount);
     }
@@ -184,7 +256,8 @@ pub(crate) struct Message<'a> {
 /// Validates a complete message of `elems` elements copied into `buf`.
 pub(crate) fn decode(buf: &[u8], elems: u32) -> Result<Message<'_>, Reject> {
     let span = usize::try_from(elems).map_err(|_| Reject::ElemCount)? * GSP_PAGE_SIZE;
-    let length = usize::try_from(get_u32(buf, rpc::LENGTH)).map_err(|_| Reject::Length)?;
+    let (hdr, _) = MsgHeader::from_prefix(buf).ok_or(Reject::Length)?;
+    let length = usize::try_from(hdr.rpc.length).map_err(|_| Reject::Length)?;
     if length < RPC_HDR_SIZE
         || length > span - ELEM_HDR_SIZE
         || elem_count_for(length) != span / GSP_PAGE_SIZE
@@ -196,18 +269,18 @@ pub(crate) fn decode(buf: &[u8], elems: u32) -> Result<Message<'_>, Reject> {
     if n > buf.len() || checksum(&buf[..n]) != 0 {
         return Err(Reject::Checksum);
     }
-    if get_u32(buf, rpc::HEADER_VERSION) != RPC_HEADER_VERSION {
+    if hdr.rpc.header_version != RPC_HEADER_VERSION {
         return Err(Reject::Version);
     }
-    if get_u32(buf, rpc::SIGNATURE) != RPC_SIGNATURE {
+    if hdr.rpc.signature != RPC_SIGNATURE {
         return Err(Reject::Signature);
     }
-    let start = ELEM_HDR_SIZE + RPC_HDR_SIZE;
+    let start = size_of::<MsgHeader>();
     Ok(Message {
-        seq_num: get_u32(buf, elem::SEQ_NUM),
-        function: get_u32(buf, rpc::FUNCTION),
-        result: get_u32(buf, rpc::RESULT),
-        sequence: get_u32(buf, rpc::SEQUENCE),
+        seq_num: hdr.elem.seq_num,
+        function: hdr.rpc.function,
+        result: hdr.rpc.rpc_result,
+        sequence: hdr.rpc.sequence,
         payload: &buf[start..ELEM_HDR_SIZE + length],
     })
 }
