@@ -34,3 +34,14 @@ record() { # record PASS|FAIL|SKIP NAME [DETAIL]
     SKIP) printf '  \033[33mSKIP\033[0m %s%s\n' "$name" "${detail:+ ($detail)}" ;;
     esac
 }
+
+# Count "NOVAX-RESULT" lines of a guest run.
+collect_guest() { # collect_guest PREFIX OUTPUT
+    local st name rest
+    while read -r _ st name rest; do
+        # Details come as "(text)", and guest lines end in CR.
+        rest=${rest%$'\r'} name=${name%$'\r'}
+        rest=${rest#(} rest=${rest%)}
+        record "$st" "$1.$name" "$rest"
+    done < <(grep '^NOVAX-RESULT ' "$2")
+}

@@ -32,17 +32,6 @@ stage() {
     return 1
 }
 
-# Count "NOVAX-RESULT" lines of a guest run.
-collect_guest() { # collect_guest PREFIX OUTPUT
-    local st name rest
-    while read -r _ st name rest; do
-        # Details come as "(text)", and guest lines end in CR.
-        rest=${rest%$'\r'} name=${name%$'\r'}
-        rest=${rest#(} rest=${rest%)}
-        record "$st" "$1.$name" "$rest"
-    done < <(grep '^NOVAX-RESULT ' "$2")
-}
-
 # Count KUnit (KTAP) test cases of a console log: indented "ok N name" / "not ok N name".
 collect_kunit() { # collect_kunit LOG
     local line status name n=0
@@ -83,6 +72,8 @@ figures() { # figures NAME LABEL
             s = sprintf("robustness (%s): %d fuzz cases, ", label, n["fuzz_cases"])
             if ("trinity_novax_calls" in n)
                 s = s sprintf("%d trinity calls on novax fds, ", n["trinity_novax_calls"])
+            if ("probe_faults_injected" in n)
+                s = s sprintf("%d probe allocations failed, ", n["probe_faults_injected"])
             s = s sprintf("%d GSP faults injected, %d unplug cycles survived " \
                 "(%d novax_lifetime, %d novax_unbind), %s kernel reports", \
                 n["gsp_faults_injected"], n["lifetime_cycles"] + n["unbind_cycles"], \
@@ -139,7 +130,7 @@ for f in "$BUILD"/igt/novax_* "$BUILD"/ctools/novax_* "$TOP/tools/target/release
 done
 
 # Guest: the in-guest suites, on the main kernel.
-stage guest-suites "$TOP/scripts/guest.sh" --name suites --cmd 'sh /guest/run-tests.sh' \
+stage guest-suites "$TOP/scripts/guest.sh" --name suites --timeout 900 --cmd 'sh /guest/run-tests.sh' \
     "${guest_files[@]}"
 collect_guest guest "$BUILD/guest/suites/output.log"
 check_guest_log suites
@@ -149,7 +140,7 @@ figures suites "main kernel"
 # then a kmemleak scan. NOVAX_DEBUG_KERNEL=0 skips it (e.g. for a quick local run).
 if [ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ]; then
     if stage kernel-build-debug "$TOP/scripts/kernel.sh" debug; then
-        stage guest-suites-debug "$TOP/scripts/guest.sh" --kernel debug --name suites-debug \
+        stage guest-suites-debug "$TOP/scripts/guest.sh" --kernel debug --name suites-debug --timeout 1800 \
             --cmd 'sh /guest/run-tests.sh; sh /guest/kmemleak.sh' "${guest_files[@]}"
         collect_guest guest-debug "$BUILD/guest/suites-debug/output.log"
         check_guest_log suites-debug
