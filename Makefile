@@ -11,7 +11,7 @@ RUN_FILES = $(wildcard tools/target/release/novaxctl build/ctools/novax_bench bu
 	build/ctools/novax_lifetime \
 	/usr/bin/drm_info)
 
-.PHONY: run test deps kernel kernel-debug tools guest bench fuzz clean distclean
+.PHONY: run test test-kcsan deps kernel kernel-debug tools guest bench fuzz clean distclean
 
 # The main job: the guest with the emulated GPU and the drivers loaded, then GUEST_CMD (default:
 # the demo). Its exit status is GUEST_CMD's.
@@ -21,6 +21,10 @@ run: deps kernel tools
 
 test:
 	@scripts/test.sh
+
+# The guest suites on a KCSAN kernel (build/linux-kcsan); not part of `make test`.
+test-kcsan:
+	@scripts/test-kcsan.sh
 
 deps:
 	@scripts/deps.sh

@@ -95,6 +95,7 @@ apply_patches() {
 configure() {
     local frags=("$TOP/kernel/novax.config") sum line opt val have
     [ "$variant" = debug ] && frags+=("$TOP/kernel/debug.config")
+    [ "$variant" = kcsan ] && frags+=("$TOP/kernel/kcsan.config")
     # Kconfig files come from the overlay and patches; include them in the stamp.
     sum=$( (cat "${frags[@]}"; cat "$TOP"/patches/*.patch 2>/dev/null;
         find "$TOP/drivers" "$TOP/rust" -name Kconfig -exec cat {} + 2>/dev/null;

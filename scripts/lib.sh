@@ -26,7 +26,8 @@ JOBS=${JOBS:-$(($(nproc) + 1))}
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Kernel build variants: "main" (gcc, the default) and "debug" (clang + sanitizers).
+# Kernel build variants: "main" (gcc, the default), "debug" (clang + sanitizers) and "kcsan"
+# (gcc + the concurrency sanitizer, `make test-kcsan` only).
 kernel_dir() { echo "$BUILD/linux-${1:-main}"; }
 
 kmake_args() {
