@@ -146,6 +146,7 @@ macro_rules! module_driver {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! impl_device_context_deref {
+    // SAFETY: Not a block: the `unsafe` the invoker writes, promising the layout stated above.
     (unsafe { Device }) => {
         impl ::core::ops::Deref for Device<$crate::device::Core> {
             type Target = Device<$crate::device::Bound>;

@@ -7,7 +7,7 @@
 
 use crate::{
     gsp::Gsp,
-    iface::{CoreExport, CoreOps, CoreProvider, GpuInfo, PollMode, Snapshot},
+    iface::{CoreExport, CoreProvider, GpuInfo, PollMode, Snapshot},
 };
 use kernel::{
     interface::{Slice, SliceMut},
@@ -54,6 +54,3 @@ impl CoreProvider for Gsp {
 pub(crate) fn new(gsp: Arc<Gsp>, info: GpuInfo) -> Result<KBox<CoreExport>> {
     Ok(KBox::new(CoreExport::new::<Gsp>(gsp, info)?, GFP_KERNEL)?)
 }
-
-// `CoreOps` is named so that a change of the interface shows up here too.
-const _: fn() -> usize = core::mem::size_of::<CoreOps>;
