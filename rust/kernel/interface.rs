@@ -46,7 +46,7 @@ use core::marker::PhantomData;
 /// argument is the provider's context pointer, and `NAME` changes whenever the layout of the
 /// table or of `Data` does (the macro puts `VERSION` into it).
 pub unsafe trait Ops: Copy + Sync + Sized + 'static {
-    /// The interface's name and version, e.g. `"novax-core-v3"`.
+    /// The interface's name and version, e.g. `"gpu-core-v3"`.
     const NAME: &'static CStr;
     /// The interface version.
     const VERSION: u32;

@@ -118,7 +118,7 @@ pub const fn assert_bytes_field<T: FromBytes + AsBytes>() {}
 ///     }
 /// }
 /// use kernel::transmute::{AsBytes, FromBytes};
-/// let h = Header { version: 3, length: 16, tag: *b"novax\0\0\0" };
+/// let h = Header { version: 3, length: 16, tag: *b"demo\0\0\0\0" };
 /// let bytes = h.as_bytes();
 /// assert_eq!(&bytes[..4], &3u32.to_ne_bytes());
 /// assert_eq!(Header::from_bytes_copy(bytes).map(|h| h.length), Some(16));

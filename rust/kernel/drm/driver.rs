@@ -154,13 +154,14 @@ impl Features {
 ///     }
 /// }
 ///
-/// fn getparam(
+/// // The ioctl of an upstream UAPI (msm's first), as a stand-in for the driver's own.
+/// fn get_param(
 ///     dev: &drm::Device<MyDriver>,
-///     args: &mut uapi::drm_novax_getparam,
+///     args: &mut uapi::drm_msm_param,
 ///     _file: &drm::File<MyFile>,
 /// ) -> Result {
 ///     match args.param {
-///         1 => args.value = dev.data().chipset,
+///         uapi::MSM_PARAM_CHIP_ID => args.value = dev.data().chipset,
 ///         _ => return Err(EINVAL),
 ///     }
 ///     Ok(())
@@ -183,7 +184,7 @@ impl Features {
 ///     const MODULE: &'static ThisModule = &THIS_MODULE;
 ///
 ///     kernel::declare_drm_ioctls! {
-///         (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
+///         (MSM_GET_PARAM, drm_msm_param, ioctl::RENDER_ALLOW, get_param),
 ///     }
 /// }
 ///

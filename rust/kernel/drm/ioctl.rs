@@ -211,7 +211,7 @@ where
 /// Each entry is `(NAME, uapi_struct, flags, handler)`:
 ///
 /// - `NAME`: the ioctl, as in the UAPI header without the `DRM_IOCTL_` prefix (e.g.
-///   `NOVAX_GETPARAM` for `DRM_IOCTL_NOVAX_GETPARAM`). Its full request code is taken from
+///   `MSM_GET_PARAM` for `DRM_IOCTL_MSM_GET_PARAM`). Its full request code is taken from
 ///   `kernel::uapi::RUST_DRM_IOCTL_<NAME>`, an enum constant `rust/uapi/uapi_helper.h` defines
 ///   as the C macro;
 /// - `uapi_struct`: the argument struct in `kernel::uapi`;
@@ -251,18 +251,27 @@ where
 ///
 /// struct D;
 ///
-/// fn getparam(
+/// // The first ioctls of an upstream UAPI (msm's), as a stand-in for the driver's own.
+/// fn get_param(
 ///     _dev: &drm::Device<D>,
-///     args: &mut uapi::drm_novax_getparam,
+///     args: &mut uapi::drm_msm_param,
 ///     _file: &drm::File<F>,
 /// ) -> Result {
 ///     args.value = 42;
 ///     Ok(())
 /// }
 ///
-/// fn gem_create(
+/// fn set_param(
+///     _dev: &drm::Device<D>,
+///     _args: &mut uapi::drm_msm_param,
+///     _file: &drm::File<F>,
+/// ) -> Result {
+///     Err(EINVAL)
+/// }
+///
+/// fn gem_new(
 ///     dev: &drm::Device<D>,
-///     args: &mut uapi::drm_novax_gem_create,
+///     args: &mut uapi::drm_msm_gem_new,
 ///     file: &drm::File<F>,
 /// ) -> Result {
 ///     let size = usize::try_from(args.size)?;
@@ -288,16 +297,17 @@ where
 ///     const MODULE: &'static ThisModule = &THIS_MODULE;
 ///
 ///     kernel::declare_drm_ioctls! {
-///         (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
-///         (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_create),
+///         (MSM_GET_PARAM, drm_msm_param, ioctl::RENDER_ALLOW, get_param),
+///         (MSM_SET_PARAM, drm_msm_param, ioctl::AUTH, set_param),
+///         (MSM_GEM_NEW, drm_msm_gem_new, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_new),
 ///     }
 /// }
 ///
 /// use drm::Driver;
-/// assert_eq!(D::IOCTLS.len(), 2);
-/// assert_eq!(D::IOCTLS[1].cmd(), uapi::RUST_DRM_IOCTL_NOVAX_GEM_CREATE);
-/// assert_eq!(D::IOCTLS[1].flags(), ioctl::AUTH | ioctl::RENDER_ALLOW);
-/// assert_eq!(D::IOCTLS[0].name().to_str(), Ok("NOVAX_GETPARAM"));
+/// assert_eq!(D::IOCTLS.len(), 3);
+/// assert_eq!(D::IOCTLS[2].cmd(), uapi::RUST_DRM_IOCTL_MSM_GEM_NEW);
+/// assert_eq!(D::IOCTLS[2].flags(), ioctl::AUTH | ioctl::RENDER_ALLOW);
+/// assert_eq!(D::IOCTLS[0].name().to_str(), Ok("MSM_GET_PARAM"));
 /// ```
 ///
 /// These fail to build. The kernel's doctests cannot express `compile_fail` (its test builder
@@ -305,29 +315,29 @@ where
 /// each was built once by hand, with the errors quoted:
 ///
 /// ```text
-/// // Out of order: NOVAX_GEM_CREATE is ioctl 0x01, listed at index 0.
+/// // Out of order: MSM_GEM_NEW is ioctl 0x02, listed at index 0.
 /// kernel::declare_drm_ioctls! {
-///     (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::RENDER_ALLOW, gem_create),
+///     (MSM_GEM_NEW, drm_msm_gem_new, ioctl::RENDER_ALLOW, gem_new),
 /// }
 /// // error[E0080]: evaluation panicked: DRM ioctl: the table index differs from the ioctl
 /// // number (list them in number order, without gaps)
 ///
-/// // Wrong struct: drm_novax_gem_info is 24 bytes, DRM_IOCTL_NOVAX_GETPARAM encodes 16.
+/// // Wrong struct: drm_msm_gem_new is 16 bytes, DRM_IOCTL_MSM_GET_PARAM encodes 24.
 /// kernel::declare_drm_ioctls! {
-///     (NOVAX_GETPARAM, drm_novax_gem_info, ioctl::RENDER_ALLOW, gem_info),
+///     (MSM_GET_PARAM, drm_msm_gem_new, ioctl::RENDER_ALLOW, gem_new),
 /// }
 /// // error[E0080]: evaluation panicked: DRM ioctl: the size in the request code differs from
 /// // the size of the Rust struct
 ///
 /// // A handler for another struct (or of another driver):
 /// kernel::declare_drm_ioctls! {
-///     (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, gem_info),
+///     (MSM_GET_PARAM, drm_msm_param, ioctl::RENDER_ALLOW, gem_new),
 /// }
 /// // error[E0308]: mismatched types
 ///
 /// // Unknown flags:
 /// kernel::declare_drm_ioctls! {
-///     (NOVAX_GETPARAM, drm_novax_getparam, 1 << 9, getparam),
+///     (MSM_GET_PARAM, drm_msm_param, 1 << 9, get_param),
 /// }
 /// // error[E0080]: evaluation panicked: unknown DRM ioctl flags
 /// ```

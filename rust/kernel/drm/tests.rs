@@ -60,8 +60,8 @@ impl Drop for Bo {
     }
 }
 
-/// The full driver: four ioctls (those of the UAPI header the kernel crate's bindings carry,
-/// `novax_drm.h`, as a stand-in for any driver's) and `show_fdinfo`.
+/// The full driver: four ioctls (the first four of an upstream UAPI header the kernel crate's
+/// bindings carry, `msm_drm.h`, as a stand-in for any driver's) and `show_fdinfo`.
 struct Full;
 
 /// A driver with no ioctls and no optional hooks.
@@ -110,19 +110,27 @@ macro_rules! empty_file_and_object {
 
 empty_file_and_object!(Plain, PlainFile, PlainBo);
 
-fn getparam(
+fn get_param(
     dev: &drm::Device<Full>,
-    args: &mut uapi::drm_novax_getparam,
+    args: &mut uapi::drm_msm_param,
     _file: &drm::File<FileData>,
 ) -> Result {
     args.value = dev.data().value.into();
     Ok(())
 }
 
-/// Fails, after writing a handle: the dispatcher copies the argument back also on failure.
-fn gem_create(
+fn set_param(
     _dev: &drm::Device<Full>,
-    args: &mut uapi::drm_novax_gem_create,
+    _args: &mut uapi::drm_msm_param,
+    _file: &drm::File<FileData>,
+) -> Result {
+    Err(ENOTTY)
+}
+
+/// Fails, after writing a handle: the dispatcher copies the argument back also on failure.
+fn gem_new(
+    _dev: &drm::Device<Full>,
+    args: &mut uapi::drm_msm_gem_new,
     _file: &drm::File<FileData>,
 ) -> Result {
     args.handle = 0x77;
@@ -131,15 +139,7 @@ fn gem_create(
 
 fn gem_info(
     _dev: &drm::Device<Full>,
-    _args: &mut uapi::drm_novax_gem_info,
-    _file: &drm::File<FileData>,
-) -> Result {
-    Err(ENOTTY)
-}
-
-fn gsp_echo(
-    _dev: &drm::Device<Full>,
-    _args: &mut uapi::drm_novax_gsp_echo,
+    _args: &mut uapi::drm_msm_gem_info,
     _file: &drm::File<FileData>,
 ) -> Result {
     Err(ENOTTY)
@@ -163,10 +163,10 @@ impl Driver for Full {
     const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::SYNCOBJ);
 
     crate::declare_drm_ioctls! {
-        (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
-        (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_create),
-        (NOVAX_GEM_INFO, drm_novax_gem_info, ioctl::RENDER_ALLOW, gem_info),
-        (NOVAX_GSP_ECHO, drm_novax_gsp_echo, 0, gsp_echo),
+        (MSM_GET_PARAM, drm_msm_param, ioctl::RENDER_ALLOW, get_param),
+        (MSM_SET_PARAM, drm_msm_param, 0, set_param),
+        (MSM_GEM_NEW, drm_msm_gem_new, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_new),
+        (MSM_GEM_INFO, drm_msm_gem_info, ioctl::RENDER_ALLOW, gem_info),
     }
 
     fn show_fdinfo(
@@ -202,21 +202,21 @@ fn ioctl_table(test: &Test) {
     test.expect_eq(t.len(), 4, c_str!("number of ioctls"));
     let expected = [
         (
-            uapi::RUST_DRM_IOCTL_NOVAX_GETPARAM,
+            uapi::RUST_DRM_IOCTL_MSM_GET_PARAM,
             ioctl::RENDER_ALLOW,
-            "NOVAX_GETPARAM",
+            "MSM_GET_PARAM",
         ),
+        (uapi::RUST_DRM_IOCTL_MSM_SET_PARAM, 0, "MSM_SET_PARAM"),
         (
-            uapi::RUST_DRM_IOCTL_NOVAX_GEM_CREATE,
+            uapi::RUST_DRM_IOCTL_MSM_GEM_NEW,
             ioctl::AUTH | ioctl::RENDER_ALLOW,
-            "NOVAX_GEM_CREATE",
+            "MSM_GEM_NEW",
         ),
         (
-            uapi::RUST_DRM_IOCTL_NOVAX_GEM_INFO,
+            uapi::RUST_DRM_IOCTL_MSM_GEM_INFO,
             ioctl::RENDER_ALLOW,
-            "NOVAX_GEM_INFO",
+            "MSM_GEM_INFO",
         ),
-        (uapi::RUST_DRM_IOCTL_NOVAX_GSP_ECHO, 0, "NOVAX_GSP_ECHO"),
     ];
     for (i, (d, &(cmd, flags, name))) in t.iter().zip(expected.iter()).enumerate() {
         test.expect_eq(d.cmd(), cmd, c_str!("request code"));
@@ -232,16 +232,24 @@ fn ioctl_table(test: &Test) {
     // The sizes the request codes encode are the Rust structs' (also checked at compile time).
     test.expect_eq(
         crate::ioctl::_IOC_SIZE(t[2].cmd()),
-        core::mem::size_of::<uapi::drm_novax_gem_info>(),
-        c_str!("GEM_INFO size"),
+        core::mem::size_of::<uapi::drm_msm_gem_new>(),
+        c_str!("GEM_NEW size"),
     );
     test.expect_eq(
         t[0].cmd(),
-        crate::ioctl::_IOWR::<uapi::drm_novax_getparam>(
+        crate::ioctl::_IOWR::<uapi::drm_msm_param>(
             u32::from(bindings::DRM_IOCTL_BASE),
-            bindings::DRM_COMMAND_BASE + uapi::drm_novax_ioctl_nr_DRM_NOVAX_GETPARAM,
+            bindings::DRM_COMMAND_BASE + uapi::DRM_MSM_GET_PARAM,
         ),
-        c_str!("GETPARAM is _IOWR('d', 0x40, struct drm_novax_getparam)"),
+        c_str!("GET_PARAM is _IOWR('d', 0x40, struct drm_msm_param)"),
+    );
+    test.expect_eq(
+        t[1].cmd(),
+        crate::ioctl::_IOW::<uapi::drm_msm_param>(
+            u32::from(bindings::DRM_IOCTL_BASE),
+            bindings::DRM_COMMAND_BASE + uapi::DRM_MSM_SET_PARAM,
+        ),
+        c_str!("SET_PARAM is _IOW('d', 0x41, struct drm_msm_param)"),
     );
     let drv = &drm::driver::Vtable::<Full>::DRIVER;
     test.expect_eq(drv.num_ioctls, 4, c_str!("drm_driver.num_ioctls"));
@@ -418,9 +426,9 @@ fn ioctl_dispatch(test: &Test) {
     };
     /// A buffer aligned to 8, so that its offset 1 is misaligned for `u64`.
     #[repr(C, align(8))]
-    struct Buf([u8; 1 + core::mem::size_of::<uapi::drm_novax_gem_create>()]);
+    struct Buf([u8; 1 + core::mem::size_of::<uapi::drm_msm_param>()]);
     // The argument at offset 1 of the buffer: misaligned for its `u64` fields.
-    let mut b = Buf([0; 1 + core::mem::size_of::<uapi::drm_novax_gem_create>()]);
+    let mut b = Buf([0; 1 + core::mem::size_of::<uapi::drm_msm_param>()]);
     let buf = &mut b.0;
     buf[1..9].copy_from_slice(&1u64.to_ne_bytes());
     buf[9..17].fill(0xaa);
@@ -431,21 +439,21 @@ fn ioctl_dispatch(test: &Test) {
         None => i32::MIN,
     };
     let ret = call(0, buf[1..].as_mut_ptr());
-    test.expect_eq(ret, 0, c_str!("GETPARAM handler: 0"));
+    test.expect_eq(ret, 0, c_str!("GET_PARAM handler: 0"));
     let mut value = [0u8; 8];
     value.copy_from_slice(&buf[9..9 + 8]);
     test.expect_eq(
         u64::from_ne_bytes(value),
         0x1234,
-        c_str!("GETPARAM value written back, unaligned"),
+        c_str!("GET_PARAM value written back, unaligned"),
     );
     test.expect_eq(buf[0], 0, c_str!("nothing written before the argument"));
 
     // A failing handler: its errno, negative, and what it wrote copied back.
     buf.fill(0);
-    let ret = call(1, buf[1..].as_mut_ptr());
+    let ret = call(2, buf[1..].as_mut_ptr());
     test.expect_eq(ret, ENOTTY.to_errno(), c_str!("failing handler: -ENOTTY"));
-    let handle_at = 1 + core::mem::offset_of!(uapi::drm_novax_gem_create, handle);
+    let handle_at = 1 + core::mem::offset_of!(uapi::drm_msm_gem_new, handle);
     let mut handle = [0u8; 4];
     handle.copy_from_slice(&buf[handle_at..handle_at + 4]);
     test.expect_eq(
