@@ -15,6 +15,7 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_mode_config.h>
 #include <linux/auxiliary_bus.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -158,6 +159,27 @@ static const struct ffi_layout_entry ffi_layout_table[] = {
 	OFF(drm_device, render),
 	OFF(drm_device, registered),
 	OFF(drm_device, debugfs_root),
+	OFF(drm_device, mode_config),
+	SIZE(drm_mode_config),
+	OFF(drm_mode_config, min_width),
+	OFF(drm_mode_config, min_height),
+	OFF(drm_mode_config, max_width),
+	OFF(drm_mode_config, max_height),
+	OFF(drm_mode_config, funcs),
+	OFF(drm_mode_config, fb_modifiers_not_supported),
+	SIZE(drm_mode_config_funcs),
+	OFF(drm_mode_config_funcs, fb_create),
+	SIZE(drm_mode_fb_cmd2),
+	OFF(drm_mode_fb_cmd2, flags),
+	OFF(drm_mode_fb_cmd2, modifier),
+	SIZE(drm_mode_create_dumb),
+	OFF(drm_mode_create_dumb, height),
+	OFF(drm_mode_create_dumb, width),
+	OFF(drm_mode_create_dumb, bpp),
+	OFF(drm_mode_create_dumb, flags),
+	OFF(drm_mode_create_dumb, handle),
+	OFF(drm_mode_create_dumb, pitch),
+	OFF(drm_mode_create_dumb, size),
 	SIZE(drm_minor),
 	OFF(drm_minor, index),
 	OFF(drm_minor, dev),

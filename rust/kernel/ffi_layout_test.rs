@@ -143,7 +143,22 @@ fn drm_driver(test: &Test) {
 fn drm_device(test: &Test) {
     check(
         test,
-        layout!(drm_device: dev, dev_private, primary, render, registered, debugfs_root),
+        layout!(drm_device: dev, dev_private, primary, render, registered, debugfs_root,
+            mode_config),
+    );
+}
+
+fn drm_mode_config(test: &Test) {
+    check(
+        test,
+        layout!(drm_mode_config: min_width, min_height, max_width, max_height, funcs,
+            fb_modifiers_not_supported),
+    );
+    check(test, layout!(drm_mode_config_funcs: fb_create));
+    check(test, layout!(drm_mode_fb_cmd2: flags, modifier));
+    check(
+        test,
+        layout!(drm_mode_create_dumb: height, width, bpp, flags, handle, pitch, size),
     );
 }
 
@@ -190,6 +205,7 @@ crate::kunit_suite!(
         path,
         drm_driver,
         drm_device,
+        drm_mode_config,
         drm_minor,
         drm_file,
         drm_gem_object,

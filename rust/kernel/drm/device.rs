@@ -68,7 +68,7 @@ impl<T: Driver> Device<T> {
         if T::FEATURES.contains(Features::MODESET) {
             // SAFETY: The device has `DRIVER_MODESET` (from `T::FEATURES`), was just allocated
             // and is not registered. On failure, dropping `dev` releases it.
-            unsafe { kms::init(dev.as_raw()) }?;
+            unsafe { kms::init(dev.as_raw(), &T::MODE_CONFIG) }?;
         }
         Ok(dev)
     }

@@ -220,6 +220,22 @@ pub trait Driver: Sized + 'static {
     /// The driver ioctls, declared with [`declare_drm_ioctls!`](crate::declare_drm_ioctls).
     const IOCTLS: &'static [ioctl::Descriptor] = &[];
 
+    /// The limits of the mode configuration of a [`Features::MODESET`] device: the framebuffer
+    /// sizes `ADDFB`/`ADDFB2` accept. The default admits no framebuffers (see [`drm::kms`]).
+    const MODE_CONFIG: drm::kms::ModeConfigInfo = drm::kms::ModeConfigInfo::NO_FRAMEBUFFERS;
+
+    /// Creates a dumb buffer for `DRM_IOCTL_MODE_CREATE_DUMB` on the primary node
+    /// (`drm_driver.dumb_create`; see [`drm::gem::DumbArgs`]), usually with
+    /// [`gem::Object::create_dumb`](drm::gem::Object::create_dumb). Without it, the DRM core
+    /// answers `ENOSYS` and `DRM_CAP_DUMB_BUFFER` reads 0.
+    fn dumb_create(
+        _dev: &drm::Device<Self>,
+        _file: &drm::File<Self::File>,
+        _args: &drm::gem::DumbArgs,
+    ) -> Result<drm::gem::DumbBuffer> {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// Prints driver-specific `key:\tvalue` lines into `/proc/<pid>/fdinfo/<fd>` of an open DRM
     /// file, after the generic `drm-driver` and `drm-client-id` lines (`drm_driver.show_fdinfo`).
     fn show_fdinfo(
@@ -312,6 +328,11 @@ impl<T: Driver> Vtable<T> {
         gem_prime_import_sg_table: Some(drm::gem::prime_import_sg_table_callback::<T::Object>),
         show_fdinfo: if T::HAS_SHOW_FDINFO {
             Some(show_fdinfo_callback::<T>)
+        } else {
+            None
+        },
+        dumb_create: if T::HAS_DUMB_CREATE {
+            Some(drm::gem::dumb_create_callback::<T>)
         } else {
             None
         },

@@ -691,6 +691,118 @@ fn mode_config(test: &Test) {
     }
 }
 
+/// A driver with [`drm::Features::MODESET`], framebuffer limits and dumb buffers.
+struct KmsFb;
+
+empty_file_and_object!(KmsFb, KmsFbFile, KmsFbBo);
+
+#[vtable]
+impl Driver for KmsFb {
+    type Data = ();
+    type File = KmsFbFile;
+    type Object = KmsFbBo;
+
+    const INFO: drm::DriverInfo = drm::DriverInfo {
+        major: 1,
+        minor: 0,
+        patchlevel: 0,
+        name: c_str!("rust_drm_kunit_kmsfb"),
+        desc: c_str!("KUnit test driver with framebuffers"),
+        date: c_str!("20261202"),
+    };
+    const MODULE: &'static ThisModule = &THIS_MODULE;
+    const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::MODESET);
+    const MODE_CONFIG: drm::kms::ModeConfigInfo = drm::kms::ModeConfigInfo {
+        min_width: 2,
+        min_height: 3,
+        max_width: 4096,
+        max_height: 2048,
+    };
+
+    fn dumb_create(
+        dev: &drm::Device<Self>,
+        file: &drm::File<KmsFbFile>,
+        args: &gem::DumbArgs,
+    ) -> Result<gem::DumbBuffer> {
+        gem::Object::<KmsFbBo>::create_dumb(dev, file, args, 64)
+    }
+}
+
+/// Framebuffer limits: the mode configuration gets the driver's size range and admits linear
+/// modifiers, its hooks are not those of a configuration without framebuffers, and the layout
+/// check refuses modifiers other than linear; `dumb_create` is set only for drivers that
+/// implement it.
+fn mode_config_framebuffers(test: &Test) {
+    test.expect(
+        drm::driver::Vtable::<KmsFb>::DRIVER.dumb_create.is_some(),
+        c_str!("KmsFb: dumb_create set"),
+    );
+    test.expect(
+        drm::driver::Vtable::<Kms>::DRIVER.dumb_create.is_none(),
+        c_str!("Kms: dumb_create NULL"),
+    );
+    test.expect(
+        !drm::kms::ModeConfigInfo::NO_FRAMEBUFFERS.has_framebuffers(),
+        c_str!("NO_FRAMEBUFFERS has none"),
+    );
+    let Ok(parent) = FauxParent::new(c_str!("rust_drm_kunit_kmsfb"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the parent"));
+        return;
+    };
+    let Ok(parent2) = FauxParent::new(c_str!("rust_drm_kunit_kmsfb2"), &THIS_MODULE) else {
+        test.fail(format_args!("cannot register the second parent"));
+        return;
+    };
+    let (kms, fb) = match (
+        drm::Device::<Kms>::new(parent2.device(), ()),
+        drm::Device::<KmsFb>::new(parent.device(), ()),
+    ) {
+        (Ok(kms), Ok(fb)) => (kms, fb),
+        _ => {
+            test.fail(format_args!("Device::new failed"));
+            return;
+        }
+    };
+    // SAFETY: Both devices are valid and their mode configurations set up; only read here.
+    let (limits, no_modifiers, funcs, kms_funcs) = unsafe {
+        let c = &(*fb.as_raw()).mode_config;
+        (
+            (c.min_width, c.min_height, c.max_width, c.max_height),
+            c.fb_modifiers_not_supported,
+            c.funcs,
+            (*kms.as_raw()).mode_config.funcs,
+        )
+    };
+    test.expect_eq(limits, (2, 3, 4096, 2048), c_str!("size range"));
+    test.expect(!no_modifiers, c_str!("modifiers (linear) supported"));
+    test.expect(
+        !funcs.is_null() && !core::ptr::eq(funcs, kms_funcs),
+        c_str!("other hooks than without framebuffers"),
+    );
+    // What `fb_create` refuses before the GEM framebuffer helper runs (which needs an open
+    // file; the IGT test `novax_kms` covers it end to end).
+    let x_tiled = (1u64 << 56) | 1;
+    let mods = bindings::DRM_MODE_FB_MODIFIERS;
+    test.expect(
+        drm::kms::linear_only(0, x_tiled).is_ok(),
+        c_str!("no modifiers flag: linear, whatever the field holds"),
+    );
+    test.expect(
+        drm::kms::linear_only(mods, 0).is_ok(),
+        c_str!("DRM_FORMAT_MOD_LINEAR accepted"),
+    );
+    test.expect_eq(
+        drm::kms::linear_only(mods, x_tiled).err(),
+        Some(EINVAL),
+        c_str!("X-tiled: EINVAL"),
+    );
+    test.expect_eq(
+        drm::kms::linear_only(mods, u64::MAX >> 8).err(),
+        Some(EINVAL),
+        c_str!("DRM_FORMAT_MOD_INVALID: EINVAL"),
+    );
+}
+
 crate::kunit_suite!(
     rust_drm,
     [
@@ -700,6 +812,7 @@ crate::kunit_suite!(
         ioctl_dispatch,
         registration_unplug,
         gem_lifetime,
-        mode_config
+        mode_config,
+        mode_config_framebuffers
     ]
 );

@@ -7,13 +7,16 @@
 //! by [`Object::new`] or by PRIME import, handed to userspace as handles
 //! ([`Object::create_handle`]), found again by handle ([`Object::lookup_handle`]) and mapped with
 //! `mmap()` on the DRM file at [`Object::create_mmap_offset`]. The generic PRIME helpers export
-//! them as dma-bufs.
+//! them as dma-bufs. Dumb buffers ([`Object::create_dumb`]) are such objects too.
 //!
 //! C headers: [`include/drm/drm_gem.h`](srctree/include/drm/drm_gem.h),
 //! [`include/drm/drm_gem_shmem_helper.h`](srctree/include/drm/drm_gem_shmem_helper.h)
 
+mod dumb;
 mod shmem;
 
+pub(crate) use dumb::dumb_create_callback;
+pub use dumb::{DumbArgs, DumbBuffer, LinearLayout};
 pub(crate) use shmem::prime_import_sg_table_callback;
 pub use shmem::Object;
 

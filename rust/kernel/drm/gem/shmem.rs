@@ -170,9 +170,9 @@ impl<T: DriverObject> Object<T> {
         let obj = unsafe { bindings::drm_gem_object_lookup(file.as_raw(), handle) };
         let obj = NonNull::new(obj).ok_or(ENOENT)?;
         // Every GEM object of a device of driver `T::Driver` is an `Object<T>`: the abstractions
-        // create them with `Object::new` or the PRIME import callback (no C helper creates
-        // objects: `gem_create_object` and `dumb_create` are NULL), and a file has handles only
-        // for objects of its device.
+        // create them with `Object::new` (also for dumb buffers, through the Rust
+        // `dumb_create` callback) or the PRIME import callback; no C helper creates objects
+        // (`gem_create_object` is NULL), and a file has handles only for objects of its device.
         // SAFETY: `obj` is a GEM object with a handle in `file`, hence (see above) the GEM object
         // at the start of an `Object<T>`; the lookup took the reference handed to the `ARef`.
         Ok(unsafe { ARef::from_raw(obj.cast::<Self>()) })
