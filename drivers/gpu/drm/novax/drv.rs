@@ -102,6 +102,9 @@ fn gsp_echo(dev: &drm::Device<NovaxDrm>, args: &mut uapi::drm_novax_gsp_echo, _f
     Ok(())
 }
 
+/// The pitch alignment of dumb buffers, in bytes.
+const DUMB_PITCH_ALIGN: u32 = 256;
+
 #[vtable]
 impl drm::Driver for NovaxDrm {
     type Data = DeviceData;
@@ -117,16 +120,33 @@ impl drm::Driver for NovaxDrm {
         date: c_str!("20261123"),
     };
     const MODULE: &'static ThisModule = &crate::THIS_MODULE;
-    /// A render node for the clients, and an empty mode configuration on the primary node:
-    /// the GPUs have a display engine, which novax does not drive yet, so KMS clients that
-    /// enumerate display devices (`drm_info`) see the device with no outputs rather than a
-    /// device that refuses KMS.
+    /// A render node for the clients, and a mode configuration without outputs on the primary
+    /// node: the GPUs have a display engine, which novax does not drive yet, so KMS clients
+    /// that enumerate display devices (`drm_info`) see the device with nothing attached rather
+    /// than a device that refuses KMS, and can still create dumb buffers and framebuffers.
     const FEATURES: drm::Features = drm::Features::RENDER.with(drm::Features::MODESET);
+    /// The framebuffer sizes of NVIDIA's display engines since Turing: 1x1 to 16384x16384.
+    const MODE_CONFIG: drm::kms::ModeConfigInfo = drm::kms::ModeConfigInfo {
+        min_width: 1,
+        min_height: 1,
+        max_width: 16384,
+        max_height: 16384,
+    };
 
     kernel::declare_drm_ioctls! {
         (NOVAX_GETPARAM, drm_novax_getparam, ioctl::RENDER_ALLOW, getparam),
         (NOVAX_GEM_CREATE, drm_novax_gem_create, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_create),
         (NOVAX_GEM_INFO, drm_novax_gem_info, ioctl::AUTH | ioctl::RENDER_ALLOW, gem_info),
         (NOVAX_GSP_ECHO, drm_novax_gsp_echo, ioctl::AUTH | ioctl::RENDER_ALLOW, gsp_echo),
+    }
+
+    /// Linear dumb buffers in ordinary GEM objects, with lines 256-byte aligned as the display
+    /// engine's pitch requires (the alignment nouveau gives its dumb buffers).
+    fn dumb_create(
+        dev: &drm::Device<Self>,
+        file: &drm::File<NovaxFile>,
+        args: &drm::gem::DumbArgs,
+    ) -> Result<drm::gem::DumbBuffer> {
+        Object::create_dumb(dev, file, args, DUMB_PITCH_ALIGN)
     }
 }
