@@ -32,9 +32,10 @@ stage() {
     return 1
 }
 
-# Count KUnit (KTAP) test cases of a console log: indented "ok N name" / "not ok N name".
-collect_kunit() { # collect_kunit LOG
-    local line status name n=0
+# Count KUnit (KTAP) test cases of a console log: indented "ok N name" / "not ok N name",
+# recorded as PREFIX.name (PREFIX defaults to kunit).
+collect_kunit() { # collect_kunit LOG [PREFIX]
+    local line status name n=0 prefix=${2:-kunit}
     while IFS= read -r line; do
         line=${line#*] }
         case "$line" in
@@ -46,13 +47,13 @@ collect_kunit() { # collect_kunit LOG
             name=${BASH_REMATCH[2]} status=PASS
             [ -n "${BASH_REMATCH[1]}" ] && status=FAIL
             if [[ "${BASH_REMATCH[3]}" == *"# SKIP"* ]]; then
-                record SKIP "kunit.$name" "${BASH_REMATCH[3]#*# SKIP}"
+                record SKIP "$prefix.$name" "${BASH_REMATCH[3]#*# SKIP}"
                 continue
             fi
-            record "$status" "kunit.$name"
+            record "$status" "$prefix.$name"
         fi
     done < <(sed -n '/KTAP version/,$p' "$1")
-    [ "$n" -gt 0 ] || record FAIL kunit.ran "no KUnit results in $1"
+    [ "$n" -gt 0 ] || record FAIL "$prefix.ran" "no KUnit results in $1"
 }
 
 check_guest_log() { # check_guest_log NAME
@@ -116,8 +117,10 @@ stage kernel-build-main "$TOP/scripts/kernel.sh" main || {
 stage clippy-clean bash -c "! grep -nE '^(warning|error)(\[|:)' '$LOGS/kernel-build-main.log'"
 stage rustfmt "$TOP/scripts/rustfmt.sh" --check
 
-# Guest: KUnit at boot (Rust doctests and our suites).
-stage guest-kunit "$TOP/scripts/guest.sh" --kunit --name kunit --cmd 'true'
+# Guest: KUnit at boot (Rust doctests and our suites), then the suites of the novax core module,
+# which run when it loads.
+KUNIT_CMD='insmod /modules/novax_core.ko && rmmod novax_core'
+stage guest-kunit "$TOP/scripts/guest.sh" --kunit --name kunit --cmd "$KUNIT_CMD"
 collect_kunit "$BUILD/guest/kunit/console.log"
 check_guest_log kunit
 
@@ -140,6 +143,10 @@ figures suites "main kernel"
 # then a kmemleak scan. NOVAX_DEBUG_KERNEL=0 skips it (e.g. for a quick local run).
 if [ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ]; then
     if stage kernel-build-debug "$TOP/scripts/kernel.sh" debug; then
+        stage guest-kunit-debug "$TOP/scripts/guest.sh" --kernel debug --kunit --name kunit-debug \
+            --cmd "$KUNIT_CMD"
+        collect_kunit "$BUILD/guest/kunit-debug/console.log" kunit-debug
+        check_guest_log kunit-debug
         stage guest-suites-debug "$TOP/scripts/guest.sh" --kernel debug --name suites-debug --timeout 1800 \
             --cmd 'sh /guest/run-tests.sh; sh /guest/kmemleak.sh' "${guest_files[@]}"
         collect_guest guest-debug "$BUILD/guest/suites-debug/output.log"

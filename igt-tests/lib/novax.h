@@ -130,6 +130,7 @@ enum novax_emu_cmd {
 	NOVAX_EMU_CMD_DISAPPEAR = 4,
 	NOVAX_EMU_CMD_EVENT_RATE = 5,
 	NOVAX_EMU_CMD_ERROR_LOG = 6,
+	NOVAX_EMU_CMD_SET_CHIP_ID = 7,	/* ARG0 BOOT_0, ARG1 BOOT_42, until the emulator exits */
 };
 
 enum novax_emu_fault {

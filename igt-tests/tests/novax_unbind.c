@@ -365,6 +365,84 @@ igt_main
 		novax_emu_close(emu);
 	}
 
+	igt_describe("The real-hardware path: the emulator presents the identification registers "
+		     "(BOOT_0 and BOOT_42, each in its own layout) of every supported chip from "
+		     "TU102 to GB207, and of chips the driver must refuse (pre-Fermi, Fermi to "
+		     "Volta without GSP, unknown, inconsistent, not responding); each bind "
+		     "identifies the chip (GETPARAM) or fails with ENODEV and creates no device.");
+	igt_subtest("chip-ids") {
+		static const struct {
+			uint32_t boot0, boot42, chipset;	/* chipset 0: refused */
+		} chips[] = {
+			{ 0x162000a1, 0x162a1000, 0x162 }, { 0x164000a1, 0x164a1000, 0x164 },
+			{ 0x166000a1, 0x166a1000, 0x166 }, { 0x167000a1, 0x167a1000, 0x167 },
+			{ 0x168000a1, 0x168a1000, 0x168 }, { 0x170000a1, 0x170a1000, 0x170 },
+			{ 0x172000a1, 0x172a1000, 0x172 }, { 0x173000a1, 0x173a1000, 0x173 },
+			{ 0x174000a1, 0x174a1000, 0x174 }, { 0x176000a1, 0x176a1000, 0x176 },
+			{ 0x177000a1, 0x177a1000, 0x177 }, { 0x180000a1, 0x180a1000, 0x180 },
+			{ 0x192000a1, 0x192a1000, 0x192 }, { 0x193000a1, 0x193a1000, 0x193 },
+			{ 0x194000a1, 0x194a1000, 0x194 }, { 0x196000a1, 0x196a1000, 0x196 },
+			{ 0x197000a1, 0x197a1000, 0x197 }, { 0x1a0000a1, 0x1a0a1000, 0x1a0 },
+			{ 0x1a2000a1, 0x1a2a1000, 0x1a2 }, { 0x1b2000b2, 0x1b2b2000, 0x1b2 },
+			{ 0x1b3000a1, 0x1b3a1000, 0x1b3 }, { 0x1b5000a1, 0x1b5a1000, 0x1b5 },
+			{ 0x1b6000a1, 0x1b6a1000, 0x1b6 }, { 0x1b7000a1, 0x1b7a1000, 0x1b7 },
+			{ 0x050000a2, 0, 0 },			/* NV50: no BOOT_42, no GSP */
+			{ 0x132000a1, 0x132a1000, 0 },		/* GP102: no GSP */
+			{ 0x140000a1, 0x140a1000, 0 },		/* GV100: no GSP */
+			{ 0x191000a1, 0x191a1000, 0 },		/* no such Ada chip */
+			{ 0x0a3001a1, 0x2a3a1000, 0 },		/* a future architecture */
+			{ 0x192000a1, 0, 0 },			/* BOOT_42 contradicts BOOT_0 */
+			{ 0x192000a1, 0xffffffff, 0 },		/* off the bus */
+		};
+		struct novax_emu *emu = novax_emu_open();
+		uint32_t boot0 = novax_emu_reg_read(emu, NV_PMC_BOOT_0);
+		uint32_t boot42 = novax_emu_reg_read(emu, NV_PMC_BOOT_42);
+		char aux[64];
+		int fd;
+
+		igt_set_timeout(300, "chip identification sweep");
+		for (unsigned int i = 0; i < sizeof(chips) / sizeof(chips[0]); i++) {
+			int ret;
+
+			unbind_core();
+			igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_SET_CHIP_ID, chips[i].boot0,
+						    chips[i].boot42), 0);
+			ret = novax_core_bind(bdf);
+			igt_info("BOOT_0 %#010x BOOT_42 %#010x: bind %s\n", chips[i].boot0,
+				 chips[i].boot42, ret ? igt_errno_name(-ret) : "ok");
+			if (!chips[i].chipset) {
+				igt_assert_f(ret == -ENODEV, "BOOT_0 %#x BOOT_42 %#x: bind %s, "
+					     "expected ENODEV\n", chips[i].boot0, chips[i].boot42,
+					     ret ? igt_errno_name(-ret) : "succeeded");
+				igt_assert(!novax_aux_device(aux, sizeof(aux)));
+				/* Bound nothing: the next unbind_core() needs a bound device. */
+				igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_SET_CHIP_ID, boot0,
+							    boot42), 0);
+				fd = bind_core();
+				close(fd);
+				continue;
+			}
+			igt_assert_f(ret == 0, "BOOT_0 %#x: bind %s\n", chips[i].boot0,
+				     igt_errno_name(-ret));
+			fd = novax_wait_render(10000);
+			igt_assert_f(fd >= 0, "no render node for BOOT_0 %#x\n", chips[i].boot0);
+			refresh_aux();
+			cycles++;
+			igt_assert_eq_u64(novax_getparam(fd, NOVAX_GETPARAM_CHIPSET), chips[i].chipset);
+			igt_assert_eq_u64(novax_getparam(fd, NOVAX_GETPARAM_ARCHITECTURE),
+					  chips[i].chipset >> 4);
+			igt_assert_eq_u64(novax_getparam(fd, NOVAX_GETPARAM_REVISION),
+					  (chips[i].boot42 >> 12) & 0xff);
+			close(fd);
+		}
+		unbind_core();
+		igt_assert_eq(novax_emu_cmd(emu, NOVAX_EMU_CMD_SET_CHIP_ID, boot0, boot42), 0);
+		fd = bind_core();
+		check_works(fd);
+		close(fd);
+		novax_emu_close(emu);
+	}
+
 	/*
 	 * Last: after this the emulated GPU has been dead once. If anything goes wrong the GPU
 	 * may stay dead until the emulator restarts.

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Chip identification: chipset, architecture and revision from NV_PMC_BOOT_0/BOOT_42.
+//!
+//! As on real hardware (and as nova-core does): BOOT_0 first, whose architecture field tells the
+//! chips older than Fermi, which have no BOOT_42 (and no GSP); every later chip is identified by
+//! BOOT_42, whose layout differs from BOOT_0's and which has room for the architectures BOOT_0
+//! will run out of. [`Spec::decode`] is the whole decision, on raw values, so that KUnit checks
+//! it on a table of real chips' registers (`chip_kunit.rs`).
 
 use crate::regs::{NV_PMC_BOOT_0, NV_PMC_BOOT_42};
 use core::fmt;
@@ -127,52 +133,70 @@ impl fmt::Display for Revision {
 pub(crate) struct Spec {
     pub(crate) chipset: Chipset,
     pub(crate) revision: Revision,
-    /// The raw identification register used.
-    pub(crate) boot: u32,
+    /// The raw NV_PMC_BOOT_0.
+    pub(crate) boot0: u32,
+    /// The raw NV_PMC_BOOT_42, which identified the chip.
+    pub(crate) boot42: u32,
 }
 
 /// Why a chip was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// BOOT_0 reads all ones: the device is not responding.
+    /// BOOT_0 (or BOOT_42) reads all ones: the device is not responding.
     NotResponding,
-    /// An architecture without GSP (older than Turing).
+    /// Older than Fermi (BOOT_0's architecture below 0xc): no BOOT_42, no GSP.
+    PreFermi { boot0: u32 },
+    /// Fermi to Volta: an architecture without GSP (older than Turing).
     PreTuring { architecture: u32, chipset: u32 },
+    /// BOOT_42 contradicts BOOT_0: BOOT_0 says Fermi or later, BOOT_42 says older (it reads
+    /// 0, say). Not a chip to guess about.
+    Inconsistent { boot0: u32, boot42: u32 },
     /// A chipset we do not know.
     Unknown { architecture: u32, chipset: u32 },
 }
 
+/// BOOT_0's architecture of Fermi (GF100), the first with BOOT_42.
+const ARCH_FERMI: u32 = 0xc;
+/// The first architecture with a GSP: Turing.
+const ARCH_TURING: u32 = 0x16;
+
 impl Spec {
-    /// Identifies the chip behind `io` (BAR0 or the emulated register window).
+    /// Identifies the chip behind `io` (BAR0 or the emulated register window). BOOT_42 is read
+    /// only if BOOT_0 says the chip has one.
     pub(crate) fn identify<const SIZE: usize>(io: &Io<SIZE>) -> Result<Self, Refusal> {
-        let boot0 = NV_PMC_BOOT_0::read(io);
-        if boot0.raw() == u32::MAX {
+        let boot0 = NV_PMC_BOOT_0::read(io).raw();
+        let boot42 = if Self::has_boot42(boot0) {
+            NV_PMC_BOOT_42::read(io).raw()
+        } else {
+            0
+        };
+        Self::decode(boot0, boot42)
+    }
+
+    /// Whether a chip with this BOOT_0 has BOOT_42: it responds and is Fermi or later.
+    fn has_boot42(boot0: u32) -> bool {
+        let b = NV_PMC_BOOT_0::from_raw(boot0);
+        boot0 != u32::MAX && (b.architecture_1() != 0 || b.architecture_0() >= ARCH_FERMI)
+    }
+
+    /// Identifies a chip from its raw BOOT_0 and BOOT_42 (ignored before Fermi).
+    pub(crate) fn decode(boot0: u32, boot42: u32) -> Result<Self, Refusal> {
+        if boot0 == u32::MAX {
             return Err(Refusal::NotResponding);
         }
-        // Newer parts identify through BOOT_42; older ones leave it zero.
-        let boot42 = NV_PMC_BOOT_42::read(io);
-        let (raw, arch0, arch1, implementation, major, minor) =
-            if boot42.raw() != 0 && boot42.raw() != u32::MAX {
-                (
-                    boot42.raw(),
-                    boot42.architecture_0(),
-                    boot42.architecture_1(),
-                    boot42.implementation(),
-                    boot42.major_revision(),
-                    boot42.minor_revision(),
-                )
-            } else {
-                (
-                    boot0.raw(),
-                    boot0.architecture_0(),
-                    boot0.architecture_1(),
-                    boot0.implementation(),
-                    boot0.major_revision(),
-                    boot0.minor_revision(),
-                )
-            };
-        let architecture = arch0 | (arch1 << 5);
-        let chipset = (architecture << 4) | implementation;
-        if architecture < 0x16 {
+        if !Self::has_boot42(boot0) {
+            return Err(Refusal::PreFermi { boot0 });
+        }
+        if boot42 == u32::MAX {
+            return Err(Refusal::NotResponding);
+        }
+        let b = NV_PMC_BOOT_42::from_raw(boot42);
+        let architecture = b.architecture();
+        let chipset = (architecture << 4) | b.implementation();
+        if architecture < ARCH_FERMI {
+            return Err(Refusal::Inconsistent { boot0, boot42 });
+        }
+        if architecture < ARCH_TURING {
             return Err(Refusal::PreTuring {
                 architecture,
                 chipset,
@@ -184,8 +208,12 @@ impl Spec {
         })?;
         Ok(Self {
             chipset: chipset_enum,
-            revision: Revision { major, minor },
-            boot: raw,
+            revision: Revision {
+                major: b.major_revision(),
+                minor: b.minor_revision(),
+            },
+            boot0,
+            boot42,
         })
     }
 }

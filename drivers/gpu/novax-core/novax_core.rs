@@ -15,6 +15,8 @@
 #![recursion_limit = "256"]
 
 mod chip;
+#[cfg(CONFIG_NOVAX_CORE_KUNIT_TEST)]
+mod chip_kunit;
 mod export;
 mod gsp;
 mod iface;
@@ -238,7 +240,15 @@ fn identify<const SIZE: usize>(dev: &Device, io: &kernel::io::Io<SIZE>) -> Resul
         Err(Refusal::NotResponding) => {
             dev_err!(
                 dev,
-                "NV_PMC_BOOT_0 reads 0xffffffff: the GPU is not responding\n"
+                "the identification registers read 0xffffffff: the GPU is not responding\n"
+            );
+            Err(ENODEV)
+        }
+        Err(Refusal::PreFermi { boot0 }) => {
+            dev_err!(
+                dev,
+                "NV_PMC_BOOT_0 {:#010x}: a chip older than Fermi, without GSP: unsupported\n",
+                boot0
             );
             Err(ENODEV)
         }
@@ -251,6 +261,15 @@ fn identify<const SIZE: usize>(dev: &Device, io: &kernel::io::Io<SIZE>) -> Resul
                 "chipset {:#x} (architecture {:#x}) predates Turing and has no GSP: unsupported\n",
                 chipset,
                 architecture
+            );
+            Err(ENODEV)
+        }
+        Err(Refusal::Inconsistent { boot0, boot42 }) => {
+            dev_err!(
+                dev,
+                "NV_PMC_BOOT_42 {:#010x} contradicts NV_PMC_BOOT_0 {:#010x}: refusing the chip\n",
+                boot42,
+                boot0
             );
             Err(ENODEV)
         }
@@ -288,13 +307,15 @@ fn static_info(dev: &Device, gsp: &Gsp, spec: &Spec) -> Result<GpuInfo> {
         );
         return Err(EIO);
     };
-    let boot0 = si.boot0;
-    if boot0 != spec.boot {
+    let (boot0, boot42) = (si.boot0, si.boot42);
+    if (boot0, boot42) != (spec.boot0, spec.boot42) {
         dev_warn!(
             dev,
-            "static info reports BOOT_0 {:#x}, the register says {:#x}\n",
+            "static info reports BOOT_0 {:#x}/BOOT_42 {:#x}, the registers say {:#x}/{:#x}\n",
             boot0,
-            spec.boot
+            boot42,
+            spec.boot0,
+            spec.boot42
         );
     }
     let fw = si.fw_version;

@@ -55,7 +55,7 @@ macro_rules! register {
 register!(
     /// Chip identification.
     NV_PMC_BOOT_0 @ 0x000000 {
-        3:0 minor_revision;
+        15:12 minor_revision;
         7:4 major_revision;
         8:8 architecture_1;
         23:20 implementation;
@@ -64,13 +64,13 @@ register!(
 );
 
 register!(
-    /// Chip identification of newer parts (same layout as BOOT_0 for these fields).
+    /// Chip identification of Fermi and later parts, with its own layout: the architecture in
+    /// six contiguous bits and the revision in 19:12. Chips older than Fermi have no BOOT_42.
     NV_PMC_BOOT_42 @ 0x000a00 {
-        3:0 minor_revision;
-        7:4 major_revision;
-        8:8 architecture_1;
+        15:12 minor_revision;
+        19:16 major_revision;
         23:20 implementation;
-        28:24 architecture_0;
+        29:24 architecture;
     }
 );
 

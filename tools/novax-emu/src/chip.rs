@@ -3,9 +3,11 @@
 //! Which GPU the emulator pretends to be: the chipset table, the NV_PMC_BOOT_0 encoding and the
 //! `novax_emu_static_info` reply.
 //!
-//! The driver identifies the chip from BOOT_0/BOOT_42 and refuses chips without a GSP (older
-//! than Turing), so the table also holds a few pre-Turing chips to test that refusal; `--boot0`
-//! can set any raw value on top.
+//! The driver identifies the chip as real hardware asks to be identified: BOOT_0 first, to tell
+//! chips older than Fermi (which have no BOOT_42), then BOOT_42, whose layout differs from
+//! BOOT_0's. It refuses chips without a GSP (older than Turing), so the table also holds a few
+//! pre-Turing chips to test that refusal; `--boot0`/`--boot42` (and the `SET_CHIP_ID` test
+//! command) can set any raw values on top.
 
 use crate::regs::STATIC_INFO_SIZE;
 
@@ -23,6 +25,8 @@ pub const FW_VERSION: (u64, u64, u64) = (570, 144, 0);
 pub const FW_VERSION_STR: &str = "570.144";
 /// Lowest architecture with a GSP (Turing).
 pub const FIRST_GSP_ARCH: u32 = 0x16;
+/// Lowest architecture with NV_PMC_BOOT_42 (Fermi); older chips read 0 there.
+pub const FIRST_BOOT42_ARCH: u32 = 0xc;
 
 const GIB: u64 = 1 << 30;
 
@@ -96,6 +100,23 @@ pub fn encode_boot0(chipset: u32, major: u32, minor: u32) -> u32 {
     (arch & 0x1f) << 24 | imp << 20 | (arch >> 5) << 8 | (major & 0xf) << 4 | (minor & 0xf)
 }
 
+/// BOOT_42 for `chipset` at revision `major`.`minor`, 0 for chips older than Fermi.
+///
+/// Fields: minor_revision 15:12, major_revision 19:16, implementation 23:20, architecture
+/// 29:24 (all six bits).
+pub fn encode_boot42(chipset: u32, major: u32, minor: u32) -> u32 {
+    let arch = (chipset >> 4) & 0x3f;
+    if arch < FIRST_BOOT42_ARCH {
+        return 0;
+    }
+    arch << 24 | (chipset & 0xf) << 20 | (major & 0xf) << 16 | (minor & 0xf) << 12
+}
+
+/// The chipset code in a BOOT_42 value.
+pub fn decode_chipset42(boot42: u32) -> u32 {
+    ((boot42 >> 24) & 0x3f) << 4 | (boot42 >> 20) & 0xf
+}
+
 /// The chipset code in a BOOT_0 value.
 pub fn decode_chipset(boot0: u32) -> u32 {
     let arch = (boot0 >> 24) & 0x1f | ((boot0 >> 8) & 1) << 5;
@@ -110,8 +131,10 @@ pub fn has_gsp(chipset: u32) -> bool {
 /// The emulated chip: what the registers and `NOVAX_EMU_STATIC_INFO` report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chip {
-    /// BOOT_0 (and BOOT_42).
+    /// BOOT_0.
     pub boot0: u32,
+    /// BOOT_42 (0 for chips older than Fermi).
+    pub boot42: u32,
     /// Name for `gpu_name`, e.g. "AD102".
     pub name: String,
     /// VRAM size.
@@ -123,21 +146,37 @@ impl Chip {
     pub fn known(info: &ChipInfo) -> Self {
         Self {
             boot0: encode_boot0(info.chipset, MAJOR_REV, MINOR_REV),
+            boot42: encode_boot42(info.chipset, MAJOR_REV, MINOR_REV),
             name: info.name.to_string(),
             vram_size: info.vram_size,
         }
     }
 
-    /// Whatever a raw BOOT_0 value says; unknown chipsets get a generic name and 8 GiB.
+    /// Whatever a raw BOOT_0 value says, with the BOOT_42 a real chip of that chipset and
+    /// revision has; unknown chipsets get a generic name and 8 GiB.
     pub fn from_boot0(boot0: u32) -> Self {
         let chipset = decode_chipset(boot0);
+        let boot42 = encode_boot42(chipset, (boot0 >> 4) & 0xf, boot0 & 0xf);
+        Self::from_ids(boot0, boot42)
+    }
+
+    /// Whatever raw BOOT_0 and BOOT_42 values say: the chip is named after BOOT_42's chipset
+    /// where BOOT_0 says the chip has BOOT_42 (as the driver reads them), else after BOOT_0's.
+    pub fn from_ids(boot0: u32, boot42: u32) -> Self {
+        let chipset = if decode_chipset(boot0) >> 4 >= FIRST_BOOT42_ARCH {
+            decode_chipset42(boot42)
+        } else {
+            decode_chipset(boot0)
+        };
         match by_chipset(chipset) {
             Some(info) => Self {
                 boot0,
+                boot42,
                 ..Self::known(info)
             },
             None => Self {
                 boot0,
+                boot42,
                 name: format!("chipset {chipset:#x}"),
                 vram_size: 8 * GIB,
             },
@@ -153,7 +192,7 @@ impl Chip {
     pub fn static_info(&self) -> Vec<u8> {
         let mut b = vec![0u8; STATIC_INFO_SIZE];
         b[0..4].copy_from_slice(&self.boot0.to_le_bytes());
-        b[4..8].copy_from_slice(&self.boot0.to_le_bytes());
+        b[4..8].copy_from_slice(&self.boot42.to_le_bytes());
         b[8..16].copy_from_slice(&self.vram_size.to_le_bytes());
         b[16..24].copy_from_slice(&VRAM_BAR_SIZE.to_le_bytes());
         b[24..32].copy_from_slice(&REG_BAR_SIZE.to_le_bytes());
@@ -193,6 +232,25 @@ mod tests {
     }
 
     #[test]
+    fn boot42_examples() {
+        // BOOT_42's own layout: architecture 29:24, implementation 23:20, revision 19:12.
+        assert_eq!(encode_boot42(0x192, 0xa, 1), 0x192a_1000);
+        assert_eq!(encode_boot42(0x162, 0xa, 1), 0x162a_1000);
+        assert_eq!(encode_boot42(0x1b7, 0xb, 2), 0x1b7b_2000);
+        assert_eq!(decode_chipset42(0x1b7b_2000), 0x1b7);
+        // Pascal has BOOT_42; NV50 (pre-Fermi) does not.
+        assert_eq!(encode_boot42(0x132, 0xa, 1), 0x132a_1000);
+        assert_eq!(encode_boot42(0x050, 0xa, 1), 0);
+        let c = Chip::from_boot0(0x1620_00a1);
+        assert_eq!((c.boot42, c.name.as_str()), (0x162a_1000, "TU102"));
+        // BOOT_42 names the chip when BOOT_0 says there is one.
+        let c = Chip::from_ids(0x1920_00a1, 0x172a_1000);
+        assert_eq!(c.name, "GA102");
+        assert_eq!(Chip::from_ids(0x0500_00a1, 0x192a_1000).name, "NV50");
+        assert_eq!(Chip::from_ids(0x1920_00a1, 0).name, "chipset 0x0");
+    }
+
+    #[test]
     fn table_round_trips_and_gsp_cutoff() {
         for c in CHIPS {
             let boot0 = encode_boot0(c.chipset, MAJOR_REV, MINOR_REV);
@@ -214,7 +272,7 @@ mod tests {
         let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
         let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
         assert_eq!(u32_at(0), 0x1920_00a1);
-        assert_eq!(u32_at(4), 0x1920_00a1);
+        assert_eq!(u32_at(4), 0x192a_1000);
         assert_eq!(u64_at(8), 24 << 30);
         assert_eq!(u64_at(16), 256 << 20);
         assert_eq!(u64_at(24), 16 << 20);

@@ -25,10 +25,14 @@ pub struct Cli {
     /// Chip to emulate (see --list-chips), or a chipset code such as 0x192 [default: ad102]
     #[arg(long, value_name = "NAME", value_parser = parse_chip)]
     chipset: Option<Chip>,
-    /// Raw NV_PMC_BOOT_0/BOOT_42 value (overrides --chipset), e.g. 0x050000a1 for a
-    /// pre-Turing chip the driver must refuse
+    /// Raw NV_PMC_BOOT_0 value (overrides --chipset; BOOT_42 follows as on a real chip), e.g.
+    /// 0x050000a1 for a pre-Turing chip the driver must refuse
     #[arg(long, value_name = "VALUE", value_parser = parse_u32)]
     boot0: Option<u32>,
+    /// Raw NV_PMC_BOOT_42 value (with --boot0 or --chipset: overrides the BOOT_42 the chip
+    /// has), e.g. 0 on a Turing BOOT_0 for an inconsistent chip the driver must refuse
+    #[arg(long, value_name = "VALUE", value_parser = parse_u32)]
+    boot42: Option<u32>,
     /// Shared memory size, a power of two >= 4M
     #[arg(long, value_name = "SIZE", default_value = "4M", value_parser = parse_shm_size)]
     shm_size: usize,
@@ -83,6 +87,10 @@ impl Cli {
         let chip = match self.boot0 {
             Some(b) => Chip::from_boot0(b),
             None => self.chipset.unwrap_or_else(Chip::default_chip),
+        };
+        let chip = match self.boot42 {
+            Some(b42) => Chip::from_ids(chip.boot0, b42),
+            None => chip,
         };
         Action::Run(Config {
             socket,

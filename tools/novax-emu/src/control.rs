@@ -42,6 +42,13 @@ pub enum Command {
     EventRate(u32),
     /// Post an OS_ERROR_LOG event.
     ErrorLog,
+    /// Present other identification registers.
+    SetChipId {
+        /// NV_PMC_BOOT_0.
+        boot0: u32,
+        /// NV_PMC_BOOT_42.
+        boot42: u32,
+    },
 }
 
 impl Command {
@@ -64,6 +71,10 @@ impl Command {
             cmd::DISAPPEAR => Self::Disappear,
             cmd::EVENT_RATE => Self::EventRate(arg0),
             cmd::ERROR_LOG => Self::ErrorLog,
+            cmd::SET_CHIP_ID => Self::SetChipId {
+                boot0: arg0,
+                boot42: arg1,
+            },
             _ => return None,
         })
     }
@@ -240,8 +251,15 @@ mod tests {
         assert_eq!(Command::decode(4, 0, 0), Some(Disappear));
         assert_eq!(Command::decode(5, 1000, 0), Some(EventRate(1000)));
         assert_eq!(Command::decode(6, 0, 0), Some(ErrorLog));
+        assert_eq!(
+            Command::decode(7, 0x1620_00a1, 0x162a_1000),
+            Some(SetChipId {
+                boot0: 0x1620_00a1,
+                boot42: 0x162a_1000
+            })
+        );
         assert_eq!(Command::decode(0, 0, 0), None);
-        assert_eq!(Command::decode(7, 0, 0), None);
+        assert_eq!(Command::decode(8, 0, 0), None);
     }
 
     #[test]

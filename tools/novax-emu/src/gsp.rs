@@ -164,6 +164,11 @@ impl<M: Mem> Gsp<M> {
         &self.mem
     }
 
+    /// The current configuration (the chip changes with `SET_CHIP_ID`).
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
     /// The memory, writable (tests act as the guest through it).
     pub fn mem_mut(&mut self) -> &mut M {
         &mut self.mem
@@ -301,9 +306,8 @@ impl<M: Mem> Gsp<M> {
     }
 
     fn store_identity(&mut self) {
-        let boot0 = self.cfg.chip.boot0;
-        self.mem.store_u32(NV_PMC_BOOT_0, boot0);
-        self.mem.store_u32(NV_PMC_BOOT_42, boot0);
+        self.mem.store_u32(NV_PMC_BOOT_0, self.cfg.chip.boot0);
+        self.mem.store_u32(NV_PMC_BOOT_42, self.cfg.chip.boot42);
     }
 
     fn set_state(&mut self, state: State) {
@@ -442,6 +446,16 @@ impl<M: Mem> Gsp<M> {
             Command::EventRate(rate) => {
                 self.event_rate = rate;
                 self.next_tick = None;
+            }
+            Command::SetChipId { boot0, boot42 } => {
+                self.cfg.chip = Chip::from_ids(boot0, boot42);
+                log_info!(
+                    "now {}: BOOT_0 {boot0:#010x}, BOOT_42 {boot42:#010x}",
+                    self.cfg.chip.name
+                );
+                if self.state != State::Dead {
+                    self.store_identity();
+                }
             }
             Command::ErrorLog => {
                 if running {

@@ -44,10 +44,11 @@ fn main() -> ExitCode {
                     "  (no GSP)"
                 };
                 println!(
-                    "{:6} chipset {:#05x} BOOT_0 {:#010x} VRAM {:3} GiB{gsp}",
+                    "{:6} chipset {:#05x} BOOT_0 {:#010x} BOOT_42 {:#010x} VRAM {:3} GiB{gsp}",
                     c.name,
                     c.chipset,
                     chip::encode_boot0(c.chipset, chip::MAJOR_REV, chip::MINOR_REV),
+                    chip::encode_boot42(c.chipset, chip::MAJOR_REV, chip::MINOR_REV),
                     c.vram_size >> 30
                 );
             }

@@ -113,6 +113,10 @@ pub mod cmd {
     pub const EVENT_RATE: u32 = 5;
     /// Post an `OS_ERROR_LOG` event with a short text.
     pub const ERROR_LOG: u32 = 6;
+    /// Present ARG0 as NV_PMC_BOOT_0 and ARG1 as NV_PMC_BOOT_42 from now on (and report that
+    /// chip in the static information), until the emulator exits: the next driver probe sees
+    /// that chip.
+    pub const SET_CHIP_ID: u32 = 7;
 }
 
 /// `RESULT` for an unknown command or argument.

@@ -416,7 +416,7 @@ fn handshake_and_registers() {
     let g = Guest::connect(&emu, 2);
     assert_eq!(g.id, 1);
     assert_eq!(g.r32(BOOT_0), 0x1920_00a1);
-    assert_eq!(g.r32(BOOT_42), 0x1920_00a1);
+    assert_eq!(g.r32(BOOT_42), 0x192a_1000);
     assert_eq!(g.r32(EMU), 0x5856_4f4e);
     assert_eq!(g.r32(EMU + 4), 0x3155_4d45);
     assert_eq!(g.r32(EMU + 8), 1);
@@ -480,7 +480,7 @@ fn full_loop() {
     assert_eq!(p.len(), 128);
     let u32_at = |o: usize| u32::from_le_bytes(p[o..o + 4].try_into().unwrap());
     let u64_at = |o: usize| u64::from_le_bytes(p[o..o + 8].try_into().unwrap());
-    assert_eq!((u32_at(0), u32_at(4)), (0x1920_00a1, 0x1920_00a1));
+    assert_eq!((u32_at(0), u32_at(4)), (0x1920_00a1, 0x192a_1000));
     assert_eq!(u64_at(8), 24 << 30);
     assert_eq!(u64_at(16), 256 << 20);
     assert_eq!(u64_at(24), 16 << 20);
@@ -741,11 +741,17 @@ fn chips() {
     let emu = Emu::start(&["--chipset", "nv50"]);
     let g = Guest::connect(&emu, 2);
     assert_eq!(g.r32(BOOT_0), 0x0500_00a1);
+    assert_eq!(g.r32(BOOT_42), 0, "no BOOT_42 before Fermi");
     drop(g);
     drop(emu);
     let emu = Emu::start(&["--boot0", "0x132000a1"]);
     let g = Guest::connect(&emu, 2);
-    assert_eq!(g.r32(BOOT_42), 0x1320_00a1);
+    assert_eq!(g.r32(BOOT_42), 0x132a_1000);
+    drop(g);
+    drop(emu);
+    let emu = Emu::start(&["--chipset", "tu102", "--boot42", "0xdeadbeef"]);
+    let g = Guest::connect(&emu, 2);
+    assert_eq!((g.r32(BOOT_0), g.r32(BOOT_42)), (0x1620_00a1, 0xdead_beef));
     drop(g);
     drop(emu);
     let emu = Emu::start(&["--chipset", "gb202"]);

@@ -167,10 +167,21 @@ fn tick_index(m: &Received) -> u64 {
 }
 
 #[test]
+fn set_chip_id_until_exit() {
+    let mut g = Guest::new();
+    assert_eq!(g.control(cmd::SET_CHIP_ID, 0x1620_00a1, 0x162a_1000), 0);
+    assert_eq!((g.r32(0), g.r32(0xa00)), (0x1620_00a1, 0x162a_1000));
+    // A new boot (a guest reboot wipes everything) keeps the chip.
+    g.gsp.reset();
+    assert_eq!((g.r32(0), g.r32(0xa00)), (0x1620_00a1, 0x162a_1000));
+    assert_eq!(g.gsp.config().chip.name, "TU102");
+}
+
+#[test]
 fn registers_after_reset() {
     let g = Guest::new();
     assert_eq!(g.r32(0), 0x1920_00a1);
-    assert_eq!(g.r32(0xa00), 0x1920_00a1);
+    assert_eq!(g.r32(0xa00), 0x192a_1000);
     assert_eq!(g.r32(EMU_REGS), 0x5856_4f4e);
     assert_eq!(g.r32(EMU_REGS + 4), 0x3155_4d45);
     assert_eq!(g.r32(EMU_REGS + 8), 1);
