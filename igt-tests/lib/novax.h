@@ -143,6 +143,10 @@ enum novax_emu_fault {
 	NOVAX_EMU_FAULT_BAD_VERSION = 7,
 	NOVAX_EMU_FAULT_BAD_SEQNUM = 8,
 	NOVAX_EMU_FAULT_BAD_PAYLOAD = 9,	/* a valid message with a wrong first payload byte */
+	/* Several defects at once: the driver must reject for the first in its order. */
+	NOVAX_EMU_FAULT_LENGTH_AND_CHECKSUM = 10,
+	NOVAX_EMU_FAULT_CHECKSUM_VERSION_SIGNATURE = 11,
+	NOVAX_EMU_FAULT_VERSION_AND_SIGNATURE = 12,
 };
 
 enum novax_emu_stat {

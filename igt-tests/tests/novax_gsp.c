@@ -12,6 +12,9 @@
  */
 #include "novax.h"
 
+#include <stdlib.h>
+#include <sys/klog.h>
+
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -36,6 +39,24 @@ static void on_usr1(int sig)
 static uint64_t gstat(const char *key)
 {
 	return novax_debugfs_get(dir, "gsp_stats", key);
+}
+
+/* How many lines of the kernel log contain TEXT. */
+static int kmsg_count(const char *text)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), len, n = 0;
+	char *buf, *p;
+
+	igt_assert_lt(0, size);
+	buf = malloc(size + 1);
+	igt_assert(buf);
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	igt_assert_lte(0, len);
+	buf[len] = 0;
+	for (p = buf; (p = strstr(p, text)); p += strlen(text))
+		n++;
+	free(buf);
+	return n;
 }
 
 static uint64_t pstat(const char *key)
@@ -129,7 +150,19 @@ static const struct fault {
 	{ "bad-version", NOVAX_EMU_FAULT_BAD_VERSION, "bad_version", true },
 	{ "bad-seqnum", NOVAX_EMU_FAULT_BAD_SEQNUM, "seq_gaps", false },
 	{ "bad-payload", NOVAX_EMU_FAULT_BAD_PAYLOAD, "echo_mismatches", false },
+	/* Validation order: length, checksum, version, signature; the first defect counts. */
+	{ "order-length-checksum", NOVAX_EMU_FAULT_LENGTH_AND_CHECKSUM, "bad_length", true },
+	{ "order-checksum-version-signature", NOVAX_EMU_FAULT_CHECKSUM_VERSION_SIGNATURE,
+	  "bad_checksum", true },
+	{ "order-version-signature", NOVAX_EMU_FAULT_VERSION_AND_SIGNATURE, "bad_version", true },
 };
+
+/* The rejection counters: a fault moves its own and no other. */
+static const char *const reject_counters[] = {
+	"bad_write_ptr", "bad_elem_count", "bad_length", "bad_checksum", "bad_version",
+	"bad_signature",
+};
+#define N_REJECT (sizeof(reject_counters) / sizeof(reject_counters[0]))
 
 #define N_FAULTS (sizeof(faults) / sizeof(faults[0]))
 
@@ -147,9 +180,12 @@ static void run_fault(int fd, struct novax_emu *emu, const struct fault *f)
 	uint64_t count = gstat(f->counter), timeouts = gstat("rpc_timeouts");
 	uint64_t injected = novax_emu_stat(emu, NOVAX_EMU_STAT_FAULTS_INJECTED);
 	struct drm_novax_gsp_echo e = { .cookie = 0xfa017 };
+	uint64_t rejects[N_REJECT];
 	int ret;
 
 	echo_ok(fd, 1);
+	for (size_t i = 0; i < N_REJECT; i++)
+		rejects[i] = gstat(reject_counters[i]);
 	/* The write pointer is out of range for 100 ms: give the RPC longer than that. */
 	if (f->kind == NOVAX_EMU_FAULT_WRITE_PTR_RANGE)
 		set_timeout_ms(2000);
@@ -189,6 +225,11 @@ static void run_fault(int fd, struct novax_emu *emu, const struct fault *f)
 		igt_assert_f(ret == 0 || ret == -ETIMEDOUT, "echo: %s\n", igt_errno_name(-ret));
 		igt_assert_lte_u64(count + 1, gstat(f->counter));
 	}
+	for (size_t i = 0; i < N_REJECT; i++)
+		igt_assert_f(!strcmp(reject_counters[i], f->counter) ||
+			     gstat(reject_counters[i]) == rejects[i],
+			     "%s moved %s (+%" PRIu64 ") as well\n", f->name, reject_counters[i],
+			     gstat(reject_counters[i]) - rejects[i]);
 	/* Survived: the queues still work, replies match their requests. */
 	echo_ok(fd, 5);
 }
@@ -348,6 +389,24 @@ igt_main
 			igt_assert_eq(__novax_gsp_echo(fd, &e), -ETIMEDOUT);
 		}
 		igt_assert_eq_u64(gstat("bad_checksum"), count + 3);
+		echo_ok(fd, 5);
+	}
+
+	igt_describe("Rejections are logged rate-limited: 200 corrupted messages in a row add at "
+		     "most 11 log lines (the first 10 of the device's life, then every 1000th) "
+		     "while every one of them is counted.");
+	igt_subtest("rejections-rate-limited") {
+		uint64_t count = gstat("bad_checksum");
+		int before = kmsg_count("GSP message rejected"), lines;
+
+		emu_do(emu, NOVAX_EMU_CMD_FAULT, NOVAX_EMU_FAULT_BAD_CHECKSUM, 200);
+		emu_do(emu, NOVAX_EMU_CMD_FLOOD, 200, 0);
+		for (int i = 0; i < 250 && gstat("bad_checksum") < count + 200; i++)
+			usleep(20000);
+		lines = kmsg_count("GSP message rejected") - before;
+		igt_info("200 rejections: %d log lines\n", lines);
+		igt_assert_eq_u64(gstat("bad_checksum"), count + 200);
+		igt_assert_lte(lines, 11);
 		echo_ok(fd, 5);
 	}
 

@@ -237,7 +237,7 @@ mod tests {
             })
         );
         assert_eq!(Command::decode(1, 0, 1), None);
-        assert_eq!(Command::decode(1, 10, 1), None);
+        assert_eq!(Command::decode(1, 13, 1), None);
         assert_eq!(
             Command::decode(2, 100, 0),
             Some(Flood {

@@ -35,6 +35,14 @@ pub enum FaultKind {
     /// 9: the first payload byte flipped, the checksum resealed: a valid message whose contents
     /// are wrong (an echo reply that does not carry the cookie back).
     BadPayload = 9,
+    /// 10: a bad length and a checksum off by one: the receiver, checking the length first,
+    /// must count a bad length only.
+    LengthAndChecksum = 10,
+    /// 11: a bad version and signature without resealing (so the checksum is wrong too): a
+    /// bad checksum only.
+    ChecksumVersionSignature = 11,
+    /// 12: a bad version and signature, resealed: a bad version only.
+    VersionAndSignature = 12,
 }
 
 /// The signature a [`FaultKind::BadSignature`] message carries ("DEAD").
@@ -63,6 +71,9 @@ impl FaultKind {
             7 => Self::BadVersion,
             8 => Self::BadSeqNum,
             9 => Self::BadPayload,
+            10 => Self::LengthAndChecksum,
+            11 => Self::ChecksumVersionSignature,
+            12 => Self::VersionAndSignature,
             _ => return None,
         })
     }
@@ -79,6 +90,9 @@ impl FaultKind {
             Self::BadVersion => "bad version",
             Self::BadSeqNum => "seqNum skip",
             Self::BadPayload => "payload corrupted",
+            Self::LengthAndChecksum => "bad length and checksum",
+            Self::ChecksumVersionSignature => "bad checksum, version and signature",
+            Self::VersionAndSignature => "bad version and signature",
         }
     }
 }
@@ -124,6 +138,19 @@ pub fn corrupt(kind: FaultKind, msg: &mut [u8]) {
                 msg[first] ^= 0xff;
                 seal(msg);
             }
+        }
+        FaultKind::LengthAndChecksum => {
+            corrupt(FaultKind::BadLength, msg);
+            corrupt(FaultKind::BadChecksum, msg);
+        }
+        FaultKind::ChecksumVersionSignature => {
+            put_u32(msg, rpc::HEADER_VERSION, BAD_VERSION);
+            put_u32(msg, rpc::SIGNATURE, BAD_SIGNATURE);
+        }
+        FaultKind::VersionAndSignature => {
+            put_u32(msg, rpc::HEADER_VERSION, BAD_VERSION);
+            put_u32(msg, rpc::SIGNATURE, BAD_SIGNATURE);
+            seal(msg);
         }
         FaultKind::WritePtrRange | FaultKind::BadSeqNum => {}
     }
@@ -200,11 +227,11 @@ mod tests {
 
     #[test]
     fn numbers() {
-        for n in 1..=9 {
+        for n in 1..=12 {
             assert_eq!(FaultKind::from_u32(n).unwrap() as u32, n);
         }
         assert_eq!(FaultKind::from_u32(0), None);
-        assert_eq!(FaultKind::from_u32(10), None);
+        assert_eq!(FaultKind::from_u32(13), None);
         assert_eq!(&BAD_SIGNATURE.to_le_bytes(), b"DEAD");
     }
 
@@ -218,6 +245,10 @@ mod tests {
                 (FaultKind::ElemCountHuge, Reject::ElemCount),
                 (FaultKind::BadLength, Reject::Length),
                 (FaultKind::BadVersion, Reject::Version),
+                // Several defects: the first in the receiver's order is the reason.
+                (FaultKind::LengthAndChecksum, Reject::Length),
+                (FaultKind::ChecksumVersionSignature, Reject::Checksum),
+                (FaultKind::VersionAndSignature, Reject::Version),
             ];
             for (kind, want) in cases {
                 let mut m = msg(payload);

@@ -459,7 +459,7 @@ fn invalid_control_commands() {
     let mut g = Guest::new();
     assert_eq!(g.control(0, 0, 0), 22);
     assert_eq!(g.control(99, 0, 0), 22);
-    assert_eq!(g.control(cmd::FAULT, 10, 1), 22);
+    assert_eq!(g.control(cmd::FAULT, 13, 1), 22);
     assert_eq!(g.control(cmd::FAULT, 0, 1), 22);
     assert_eq!(g.control(cmd::FAULT, 1, 1), 0);
 }
