@@ -39,11 +39,13 @@ tools: deps
 	@cd tools && cargo build --release --locked --workspace
 	@$(MAKE) -s -C tools O=$(CURDIR)/build/ctools
 
-# Benchmarks against C peers in one guest boot; results in build/bench.txt.
+# Benchmarks against C peers in one guest boot; results in build/bench.txt. Fails if the guest
+# or a measurement failed, or the kernel log has a report.
 bench: deps kernel tools
-	@scripts/guest.sh --kernel $(KERNEL) --name bench --timeout 1200 \
-		--cmd 'sh /guest/load-drivers.sh; novax_bench' \
-		$(RUN_FILES) | tee build/bench.txt
+	@set -o pipefail; scripts/guest.sh --kernel $(KERNEL) --name bench --timeout 1200 \
+		--cmd 'sh /guest/load-drivers.sh && novax_bench' \
+		$(RUN_FILES) | tee build/bench.txt; rc=$$?; \
+	scripts/check-log.sh build/guest/bench/console.log && exit $$rc
 
 # A longer fuzzing run of guest/tests/60-fuzz.sh (novax_fuzz, then trinity on the novax nodes):
 # FUZZ_SECONDS each (default 600), with FUZZ_SEED (default: the time, printed) for both.

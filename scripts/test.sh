@@ -139,6 +139,12 @@ collect_guest guest "$BUILD/guest/suites/output.log"
 check_guest_log suites
 figures suites "main kernel"
 
+# The benchmark once, briefly, as a smoke test: every measurement must run (no figures are
+# judged; `make bench` measures).
+stage guest-bench-smoke "$TOP/scripts/guest.sh" --name bench-smoke --timeout 600 \
+    --cmd 'sh /guest/load-drivers.sh && novax_bench -s' "${guest_files[@]}"
+check_guest_log bench-smoke
+
 # The sanitizer kernel (clang, KASAN, lockdep, DEBUG_OBJECTS, kmemleak): the same suites again,
 # then a kmemleak scan. NOVAX_DEBUG_KERNEL=0 skips it (e.g. for a quick local run).
 if [ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ]; then

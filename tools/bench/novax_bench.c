@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@
 static FILE *out;
 /* Operations per round of a GEM comparison (GETPARAM/GET_CAP do 5x as many). */
 static int iterations = 500;
+/* Measurements that failed (an ioctl or the emulator): the exit status says so. */
+static int failures;
 /*
  * A comparison runs ROUNDS rounds after a warm-up of both sides, alternating which side goes
  * first. A round is one short run of each side, back to back, and gives one ratio; the figure
@@ -225,6 +228,7 @@ static void report_comparison(const char *name, int ret, const struct comparison
 {
 	if (ret) {
 		report("%-34s failed: %s\n", name, strerror(errno));
+		failures++;
 		return;
 	}
 	report("%-34s %12.0f/s %12.0f/s %8.2f  %4.2f-%4.2f  %s\n", name, c->a, c->b, c->ratio,
@@ -427,14 +431,26 @@ int main(int argc, char **argv)
 {
 	char npath[64], vpath[64];
 	const char *results = NULL;
-	int nfd, vfd, opt;
+	int nfd, vfd, opt, echoes = 4000;
+	uint32_t events = 20000;
+	bool smoke = false;
 	struct stat st;
 
-	while ((opt = getopt(argc, argv, "o:n:")) != -1) {
-		if (opt == 'o')
+	while ((opt = getopt(argc, argv, "o:n:s")) != -1) {
+		if (opt == 'o') {
 			results = optarg;
-		else if (opt == 'n')
+		} else if (opt == 'n') {
 			iterations = atoi(optarg);
+		} else if (opt == 's') {
+			/* A smoke run: every measurement, briefly; the figures mean nothing. */
+			smoke = true;
+			iterations = 50;
+			echoes = 200;
+			events = 1000;
+		} else {
+			fprintf(stderr, "usage: novax_bench [-o FILE] [-n ITERATIONS] [-s]\n");
+			return 2;
+		}
 	}
 	nfd = open_driver("novax", 1, npath, sizeof(npath));
 	if (nfd < 0) {
@@ -472,29 +488,39 @@ int main(int argc, char **argv)
 	snprintf(dbg, sizeof(dbg), "/sys/kernel/debug/dri/%u/novax", minor(st.st_rdev));
 	if (access(dbg, R_OK) || emu_open()) {
 		report("GSP benchmarks skipped: no debugfs or no emulated GPU\n");
+		if (smoke)
+			failures++;
 	} else {
 		uint64_t p50[2], p99[2];
 		struct flood nf, sf;
-		uint32_t events = 20000;
 
 		static const char *const napi_single[2] = { "napi", "single" };
 		static const char *const napi_napi[2] = { "napi", "napi" };
 
-		if (echo_latencies(nfd, 4000, napi_single, p50, p99)) {
+		if (echo_latencies(nfd, echoes, napi_single, p50, p99)) {
 			report("%-34s failed: %s\n", "echo latency", strerror(errno));
+			failures++;
 		} else {
 			report_latency("echo latency p50 (napi vs single)", p50[0], p50[1], "");
 			report_latency("echo latency p99 (napi vs single)", p99[0], p99[1],
 				       ">= 1.00 (no worse)");
 		}
 		/* The same measurement of napi against itself: the noise in the line above. */
-		if (!echo_latencies(nfd, 4000, napi_napi, p50, p99))
+		if (!echo_latencies(nfd, echoes, napi_napi, p50, p99))
 			report_latency("echo p99 control (napi vs napi)", p99[0], p99[1], "(noise)");
+		else
+			failures++;
 
 		/* echo_latencies() leaves the poller in "napi" mode. */
-		if (!flood(events, &nf)) {
+		if (flood(events, &nf)) {
+			report("%-34s failed\n", "event flood (napi)");
+			failures++;
+		} else {
 			dbg_write("poll_mode", "single");
-			if (!flood(events, &sf)) {
+			if (flood(events, &sf)) {
+				report("%-34s failed\n", "event flood (single)");
+				failures++;
+			} else {
 				report("%-34s %12.0f/s %12.0f/s %8.2f  %9s  %s\n",
 				       "event flood throughput", nf.msgs_per_s, sf.msgs_per_s,
 				       nf.msgs_per_s / sf.msgs_per_s, "", ">= 3.00");
@@ -510,5 +536,7 @@ int main(int argc, char **argv)
 	}
 	if (out)
 		fclose(out);
-	return 0;
+	if (failures)
+		fprintf(stderr, "novax_bench: %d measurement(s) failed\n", failures);
+	return failures ? 1 : 0;
 }
