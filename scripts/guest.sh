@@ -39,7 +39,8 @@ printf '%s\n' "$cmd" > "$dir/cmd"
 
 append="console=ttyS0 panic=-1 oops=panic printk.devkmsg=on"
 [ "$kunit" = 1 ] || append+=" kunit.enable=0"
-qemu_args=(-accel tcg -cpu max -m 1G -smp 2 -no-reboot -display none -monitor none
+# 2 GiB: novax_limits maps and touches a 1 GiB object (the initramfs lives in RAM too).
+qemu_args=(-accel tcg -cpu max -m 2G -smp 2 -no-reboot -display none -monitor none
     -kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio.gz" -append "$append"
     -serial "file:$dir/console.log" -serial "file:$dir/output.log")
 
