@@ -8,7 +8,7 @@ KERNEL ?= main
 
 # What `make run` copies into the guest besides GUEST_FILES.
 RUN_FILES = $(wildcard tools/target/release/novaxctl build/ctools/novax_bench build/ctools/novax_fuzz \
-	build/ctools/novax_lifetime \
+	build/ctools/novax_lifetime build/ctools/novax_abi build/ctools/novax_abi32 \
 	/usr/bin/drm_info)
 
 .PHONY: run test test-kcsan deps kernel kernel-debug tools guest bench fuzz clean distclean

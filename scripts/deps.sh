@@ -8,7 +8,7 @@ PACKAGES=(
     linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio kmod rsync
     clang-19 libclang-19-dev lld-19 llvm-19
     qemu-system-x86 busybox-static
-    libdrm-dev libdrm-tests drm-info trinity pkg-config
+    libdrm-dev libdrm-tests drm-info trinity pkg-config gcc-multilib
 )
 
 missing=()

@@ -9,9 +9,12 @@ source "$(dirname "$0")/lib.sh"
 
 out=$1 kdir=$2 cmdfile=$3; shift 3
 root=$(mktemp -d)
+# mktemp makes it 0700, and it becomes the guest's /: non-root users must get past it.
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,modules,guest/bin,usr/bin,etc}
+chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/guest/init" "$root/init"
 chmod +x "$root/init"

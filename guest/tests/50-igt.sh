@@ -20,7 +20,7 @@ for b in /guest/bin/novax_*; do
     [ -x "$b" ] || continue
     case $(basename "$b") in
     novax_unbind) ;;
-    novax_fuzz|novax_bench|novax_drmtest|novax_lifetime) ;; # tools, not IGT tests
+    novax_fuzz|novax_bench|novax_drmtest|novax_lifetime|novax_abi|novax_abi32|novax_faults) ;; # tools, not IGT tests
     *) bins="$bins $b" ;;
     esac
 done
