@@ -9,19 +9,47 @@ sh /guest/load-drivers.sh
 SEED=${NOVAX_FUZZ_SEED:-20261123}
 SECS=${NOVAX_FUZZ_SECONDS:-20}
 
-if command -v novax_fuzz > /dev/null; then
-    if novax_fuzz -s $SEED -t $SECS -j 4 > /tmp/fuzz.log 2>&1; then
-        pass fuzz.novax "$(tail -1 /tmp/fuzz.log)"
-        tail -1 /tmp/fuzz.log
-    else
-        fail fuzz.novax "$(tail -1 /tmp/fuzz.log)"
-        cat /tmp/fuzz.log
+render= card=
+for d in /sys/kernel/debug/dri/*/novax; do
+    m=${d%/novax}; m=${m##*/}
+    if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
+        [ -c /dev/dri/renderD$m ] && render=/dev/dri/renderD$m
+    elif [ "$m" -lt 64 ] 2> /dev/null && [ -c /dev/dri/card$m ]; then
+        card=/dev/dri/card$m
     fi
-    # "novax_fuzz: seed S, N calls, E errors, T threads, D s"
-    n=$(sed -n 's/^novax_fuzz: seed [0-9]*, \([0-9]*\) calls,.*/\1/p' /tmp/fuzz.log | tail -1)
-    [ -n "$n" ] && echo "NOVAX-FIGURE fuzz_cases $n"
+done
+
+# works_after NAME: the device still does everything a client uses (novax_abi: every novax ioctl,
+# GEM create/mmap/write/read, PRIME, a GSP echo, dumb buffers and framebuffers, errnos included).
+works_after() {
+    if [ -c "$render" ] && [ -c "$card" ] && novax_abi $render $card > /tmp/abi-after.txt 2>&1; then
+        pass fuzz.$1-device-works "$(grep -c '^ok ' /tmp/abi-after.txt) calls as specified"
+    else
+        fail fuzz.$1-device-works "after $1"
+        grep -v '^ok ' /tmp/abi-after.txt | head -20
+    fi
+}
+
+# novax_fuzz on the render node (4 threads), then on the primary node (2 threads, half the time).
+if command -v novax_fuzz > /dev/null && [ -c "$render" ] && [ -c "$card" ]; then
+    for target in render:$render:4:$SECS primary:$card:2:$(((SECS + 1) / 2)); do
+        IFS=: read name dev threads secs <<EOT
+$target
+EOT
+        if novax_fuzz -s $SEED -t $secs -j $threads -d $dev > /tmp/fuzz.log 2>&1; then
+            pass fuzz.novax-$name "$(tail -1 /tmp/fuzz.log)"
+            tail -1 /tmp/fuzz.log
+        else
+            fail fuzz.novax-$name "$(tail -1 /tmp/fuzz.log)"
+            cat /tmp/fuzz.log
+        fi
+        # "novax_fuzz: seed S, N calls, E errors, T threads, D s"
+        n=$(sed -n 's/^novax_fuzz: seed [0-9]*, \([0-9]*\) calls,.*/\1/p' /tmp/fuzz.log | tail -1)
+        [ -n "$n" ] && echo "NOVAX-FIGURE fuzz_cases $n"
+        works_after novax-$name
+    done
 else
-    skip fuzz.novax "novax_fuzz not in the guest"
+    fail fuzz.novax "novax_fuzz or the novax nodes missing"
 fi
 
 # pids_named PATTERN: the pids of the processes whose name (comm) matches the shell PATTERN.
@@ -45,15 +73,6 @@ pids_named() {
 # fuzzes the DRM file operations (open, release, ioctl entry, mmap, lseek, fcntl, dup, write,
 # fsync) on novax, not the novax ioctl handlers, which are novax_fuzz's job above.
 
-render= card=
-for d in /sys/kernel/debug/dri/*/novax; do
-    m=${d%/novax}; m=${m##*/}
-    if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
-        [ -c /dev/dri/renderD$m ] && render=/dev/dri/renderD$m
-    elif [ "$m" -lt 64 ] 2> /dev/null && [ -c /dev/dri/card$m ]; then
-        card=/dev/dri/card$m
-    fi
-done
 if ! command -v trinity > /dev/null || [ -z "$render" ] || [ -z "$card" ]; then
     skip fuzz.trinity "trinity or the novax nodes missing"
 else
@@ -124,6 +143,7 @@ else
     echo "NOVAX-FIGURE trinity_novax_calls $novax"
     echo "trinity: $total calls, $novax on novax fds ($novax_ioctls ioctls, $ioctls past the DRM type check), $opens opens of novax nodes (exit $rc)"
     rm -rf $victims $work
+    works_after trinity
     if ! [ -c "$render" ] || ! novax_fuzz -s 1 -t 1 -j 1 > /dev/null 2>&1; then
         fail fuzz.trinity "device broken after trinity (exit $rc)"
         grep -v '^\[child' /tmp/trinity.log | tail -20

@@ -4,17 +4,20 @@
  *
  *   novax_fuzz [-s SEED] [-t SECONDS] [-j THREADS] [-d DEVICE]
  *
- * Each thread opens the render node (sometimes sharing one fd with the other threads) and issues
+ * Each thread opens the device (the novax render node, or -d DEVICE such as its primary node;
+ * sometimes sharing one fd with the other threads) and issues
  * random novax and generic GEM/PRIME ioctls: valid and invalid params, handles (its own, other
  * threads', random), flags and pads, sizes around the limits, request codes with wrong sizes and
  * directions, and argument pointers that are NULL, unmapped, misaligned or straddle a page that
  * is not mapped. Threads close handles under each other and mmap/munmap buffers while others
- * use them. It checks only that the kernel answers every call (any errno is fine; the guest's
- * kernel log is checked for reports by the harness) and that valid operations keep working
- * afterwards. Runs are repeatable by seed (per-thread seeds derive from it).
+ * use them. Every failing novax, GEM and PRIME call must fail with an errno that ioctl may
+ * return for what was passed (see the sets below: EFAULT for a bad pointer, EINVAL for a bad
+ * value, ENOENT for an unknown handle, ...); the random generic DRM ioctls may fail with any.
+ * The guest's kernel log is checked for reports by the harness; valid operations must keep
+ * working afterwards. Runs are repeatable by seed (per-thread seeds derive from it).
  *
- * Prints "novax_fuzz: seed S, N calls, E errors, T threads, D s" and exits 0, or non-zero if the
- * device stopped working.
+ * Prints "novax_fuzz: seed S, N calls, E errors, T threads, D s; U unexpected errnos" and
+ * exits 0, or 1 if an errno was unexpected or the device stopped working.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +36,7 @@
 static const char *device;
 static int shared_fd = -1;
 static volatile int stop;
-static unsigned long long total_calls, total_errors;
+static unsigned long long total_calls, total_errors, total_unexpected;
 static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static void *unmapped_page;
 
@@ -59,7 +62,8 @@ static uint64_t pick_u64(uint64_t *s)
 
 static void *pick_ptr(uint64_t *s, void *good, size_t size)
 {
-	static char misaligned[64];
+	/* Per thread: a call that succeeds through it leaves its result there (see case 5). */
+	static __thread char misaligned[64];
 
 	switch (next(s) % 8) {
 	case 0:
@@ -94,17 +98,45 @@ static unsigned long pick_request(uint64_t *s, unsigned long good, unsigned int 
 struct worker {
 	uint64_t seed;
 	int index;
-	unsigned long long calls, errors;
+	unsigned long long calls, errors, unexpected;
 	uint32_t handles[64];
 };
 
-static int call(struct worker *w, int fd, unsigned long req, void *arg)
+/*
+ * The errnos each call may fail with, 0-terminated. Every driver ioctl may see EFAULT (a bad
+ * argument pointer) and EINVAL (a wrong request code: an unknown number, or a size or direction
+ * the DRM core's zero-extension turns into a bad value).
+ */
+static const int any_errno[] = { -1 };
+static const int getparam_errnos[] = { EFAULT, EINVAL, 0 };
+static const int create_errnos[] = { EFAULT, EINVAL, ENOMEM, ENOSPC, 0 };
+static const int info_errnos[] = { EFAULT, EINVAL, ENOENT, ENOMEM, ENOSPC, 0 };
+static const int close_errnos[] = { EFAULT, EINVAL, 0 };
+static const int echo_errnos[] = { EFAULT, ETIMEDOUT, 0 };
+static const int export_errnos[] = { EFAULT, EINVAL, ENOENT, ENOMEM, EMFILE, 0 };
+static const int import_errnos[] = { ENOMEM, 0 };
+
+static void check_errno(struct worker *w, unsigned long req, const int *allowed, int err)
+{
+	if (allowed[0] == -1)
+		return;
+	for (; *allowed; allowed++)
+		if (*allowed == err)
+			return;
+	if (w->unexpected++ < 5)
+		printf("novax_fuzz: thread %d: request %#lx failed with %s (errno %d), not one it may return\n",
+		       w->index, req, strerror(err), err);
+}
+
+static int call(struct worker *w, int fd, unsigned long req, void *arg, const int *allowed)
 {
 	int ret = ioctl(fd, req, arg);
 
 	w->calls++;
-	if (ret)
+	if (ret) {
 		w->errors++;
+		check_errno(w, req, allowed, errno);
+	}
 	return ret;
 }
 
@@ -124,7 +156,7 @@ static void one(struct worker *w, int fd)
 		if (next(s) % 3 == 0)
 			a.param = pick_u64(s);
 		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GETPARAM, DRM_NOVAX_GETPARAM),
-		     pick_ptr(s, &a, sizeof(a)));
+		     pick_ptr(s, &a, sizeof(a)), getparam_errnos);
 		break;
 	}
 	case 1: {
@@ -135,7 +167,7 @@ static void one(struct worker *w, int fd)
 		if (next(s) % 8 == 0)
 			a.flags = (uint32_t)next(s);
 		if (!call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GEM_CREATE, DRM_NOVAX_GEM_CREATE),
-			  pick_ptr(s, &a, sizeof(a))))
+			  pick_ptr(s, &a, sizeof(a)), create_errnos))
 			w->handles[next(s) % 64] = a.handle;
 		break;
 	}
@@ -145,13 +177,13 @@ static void one(struct worker *w, int fd)
 		if (next(s) % 8 == 0)
 			a.pad = (uint32_t)next(s);
 		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GEM_INFO, DRM_NOVAX_GEM_INFO),
-		     pick_ptr(s, &a, sizeof(a)));
+		     pick_ptr(s, &a, sizeof(a)), info_errnos);
 		break;
 	}
 	case 3: {
 		struct drm_gem_close a = { .handle = h, .pad = next(s) % 8 == 0 };
 
-		call(w, fd, DRM_IOCTL_GEM_CLOSE, pick_ptr(s, &a, sizeof(a)));
+		call(w, fd, DRM_IOCTL_GEM_CLOSE, pick_ptr(s, &a, sizeof(a)), close_errnos);
 		break;
 	}
 	case 4: {
@@ -159,7 +191,7 @@ static void one(struct worker *w, int fd)
 
 		/* Echo RPCs are slow on the emulator: keep them rare. */
 		if (next(s) % 16 == 0)
-			call(w, fd, DRM_IOCTL_NOVAX_GSP_ECHO, pick_ptr(s, &a, sizeof(a)));
+			call(w, fd, DRM_IOCTL_NOVAX_GSP_ECHO, pick_ptr(s, &a, sizeof(a)), echo_errnos);
 		break;
 	}
 	case 5: {
@@ -167,10 +199,21 @@ static void one(struct worker *w, int fd)
 
 		if (next(s) % 8 == 0)
 			a.flags = (uint32_t)next(s);
-		if (!call(w, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, pick_ptr(s, &a, sizeof(a)))) {
-			struct drm_prime_handle b = { .fd = a.fd };
+		void *arg = pick_ptr(s, &a, sizeof(a));
 
-			call(w, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &b);
+		if (!call(w, fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, arg, export_errnos)) {
+			struct drm_prime_handle b;
+
+			/*
+			 * The new fd is where the kernel wrote it: in `a`, or in this thread's
+			 * misaligned buffer (the only other pointer a call can succeed with). Never
+			 * close a descriptor number that was not returned: it would be another
+			 * thread's DRM file.
+			 */
+			if (arg != (void *)&a)
+				memcpy(&a, arg, sizeof(a));
+			b = (struct drm_prime_handle){ .fd = a.fd };
+			call(w, fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &b, import_errnos);
 			close(a.fd);
 		}
 		break;
@@ -179,7 +222,7 @@ static void one(struct worker *w, int fd)
 		struct drm_novax_gem_info a = { .handle = h };
 		void *p;
 
-		if (call(w, fd, DRM_IOCTL_NOVAX_GEM_INFO, &a))
+		if (call(w, fd, DRM_IOCTL_NOVAX_GEM_INFO, &a, info_errnos))
 			break;
 		/*
 		 * The shmem helpers populate a whole object on mmap: map only small ones, or the
@@ -209,7 +252,7 @@ static void one(struct worker *w, int fd)
 
 		for (size_t i = 0; i < sizeof(buf); i++)
 			buf[i] = (char)next(s);
-		call(w, fd, DRM_IOWR(next(s) % 0xc0, char[1 + next(s) % 200]), buf);
+		call(w, fd, DRM_IOWR(next(s) % 0xc0, char[1 + next(s) % 200]), buf, any_errno);
 		break;
 	}
 	}
@@ -234,6 +277,7 @@ static void *run(void *arg)
 	pthread_mutex_lock(&stats_lock);
 	total_calls += w->calls;
 	total_errors += w->errors;
+	total_unexpected += w->unexpected;
 	pthread_mutex_unlock(&stats_lock);
 	return NULL;
 }
@@ -327,8 +371,8 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
-	printf("novax_fuzz: seed %llu, %llu calls, %llu errors, %d threads, %ld s\n",
+	printf("novax_fuzz: seed %llu, %llu calls, %llu errors, %d threads, %ld s; %llu unexpected errnos\n",
 	       (unsigned long long)seed, total_calls, total_errors, threads,
-	       (long)(t1.tv_sec - t0.tv_sec));
-	return 0;
+	       (long)(t1.tv_sec - t0.tv_sec), total_unexpected);
+	return total_unexpected ? 1 : 0;
 }
