@@ -16,6 +16,7 @@
 #include <drm/drm_gem_shmem_helper.h>
 #include <drm/drm_ioctl.h>
 #include <drm/drm_mode_config.h>
+#include <kunit/test.h>
 #include <linux/auxiliary_bus.h>
 #include <linux/device.h>
 #include <linux/fs.h>
@@ -209,6 +210,14 @@ static const struct ffi_layout_entry ffi_layout_table[] = {
 	OFF(drm_ioctl_desc, flags),
 	OFF(drm_ioctl_desc, func),
 	OFF(drm_ioctl_desc, name),
+	SIZE(kunit_case),
+	OFF(kunit_case, run_case),
+	OFF(kunit_case, name),
+	SIZE(kunit_suite),
+	OFF(kunit_suite, name),
+	OFF(kunit_suite, test_cases),
+	SIZE(device_type),
+	OFF(device_type, name),
 };
 
 size_t rust_helper_ffi_layout_count(void)

@@ -190,6 +190,13 @@ fn drm_ioctl_desc(test: &Test) {
     check(test, layout!(drm_ioctl_desc: cmd, flags, func, name));
 }
 
+/// The tables `kunit_suite!` builds in Rust and the device type `auxiliary` defines.
+fn kunit_and_device_type(test: &Test) {
+    check(test, layout!(kunit_case: run_case, name));
+    check(test, layout!(kunit_suite: name, test_cases));
+    check(test, layout!(device_type: name));
+}
+
 crate::kunit_suite!(
     rust_ffi_layout,
     [
@@ -211,6 +218,7 @@ crate::kunit_suite!(
         drm_gem_object,
         drm_gem_shmem_object,
         drm_gem_object_funcs,
-        drm_ioctl_desc
+        drm_ioctl_desc,
+        kunit_and_device_type
     ]
 );
