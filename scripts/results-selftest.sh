@@ -28,4 +28,21 @@ fi
 # The real file parses: every non-comment line has a glob and a regex.
 bad=$(grep -vE '^(#|$)' "$(dirname "$0")/expected-skips" | grep -cvP '^[^\t]+\t[^\t]+$')
 [ "$bad" = 0 ] || { echo "scripts/expected-skips: $bad malformed lines"; exit 1; }
-echo "results.sh: 6 records as expected"
+# The manifest: a declared result that never came and an undeclared one both FAIL; omitted
+# names are not expected.
+EXPECTED_RESULTS=$tmp/manifest
+printf '# comment\npassed\nlisted\nglobbed.name\nunlisted\nnever.came\nomitted.one\n' > "$EXPECTED_RESULTS"
+record PASS surprise > /dev/null
+check_manifest '^omitted\.' > /dev/null && { echo "check_manifest passed a bad run"; exit 1; }
+tail -2 "$RESULTS" > "$tmp/tail"
+want='FAIL never.came (declared in scripts/expected-results, never reported)
+FAIL surprise (not declared in scripts/expected-results)'
+if [ "$(cat "$tmp/tail")" != "$want" ]; then
+    echo "check_manifest recorded:"; cat "$tmp/tail"; echo "expected:"; echo "$want"
+    exit 1
+fi
+: > "$RESULTS"
+record PASS passed > /dev/null
+printf 'passed\n' > "$EXPECTED_RESULTS"
+check_manifest > /dev/null || { echo "check_manifest failed a complete run"; exit 1; }
+echo "results.sh: 6 records and 2 manifest checks as expected"

@@ -45,3 +45,31 @@ collect_guest() { # collect_guest PREFIX OUTPUT
         record "$st" "$1.$name" "$rest"
     done < <(grep '^NOVAX-RESULT ' "$2")
 }
+
+# The manifest: scripts/expected-results declares every result a full run produces, one name per
+# line. check_manifest records a FAIL for each declared name that never arrived (a script that
+# stopped early, a binary with no output, a suite whose driver did not bind) and for each result
+# that is not declared (so that the manifest stays the list of what runs). Names matching the
+# ERE OMIT (e.g. the sanitizer kernel's, when NOVAX_DEBUG_KERNEL=0) are not expected.
+EXPECTED_RESULTS=${EXPECTED_RESULTS:-$(dirname "${BASH_SOURCE[0]}")/expected-results}
+
+check_manifest() { # check_manifest [OMIT-ERE]
+    local omit=${1:-'^$'} name got want missing=0 undeclared=0
+    if [ ! -r "$EXPECTED_RESULTS" ]; then
+        record FAIL manifest "no $EXPECTED_RESULTS"
+        return 1
+    fi
+    got=$(awk '{print $2}' "$RESULTS" | sort -u)
+    want=$(grep -vE '^(#|$)' "$EXPECTED_RESULTS" | grep -vE "$omit" | sort -u)
+    while read -r name; do
+        [ -n "$name" ] || continue
+        record FAIL "$name" "declared in scripts/expected-results, never reported"
+        missing=$((missing + 1))
+    done < <(comm -13 <(echo "$got") <(echo "$want"))
+    while read -r name; do
+        [ -n "$name" ] || continue
+        record FAIL "$name" "not declared in scripts/expected-results"
+        undeclared=$((undeclared + 1))
+    done < <(comm -23 <(echo "$got") <(grep -vE '^(#|$)' "$EXPECTED_RESULTS" | sort -u))
+    [ $missing = 0 ] && [ $undeclared = 0 ]
+}

@@ -75,6 +75,8 @@ figures() { # figures NAME LABEL
                 s = s sprintf("%d trinity calls on novax fds, ", n["trinity_novax_calls"])
             if ("probe_faults_injected" in n)
                 s = s sprintf("%d probe allocations failed, ", n["probe_faults_injected"])
+            if ("ioctl_faults_injected" in n)
+                s = s sprintf("%d ioctl allocations failed, ", n["ioctl_faults_injected"])
             s = s sprintf("%d GSP faults injected, %d unplug cycles survived " \
                 "(%d novax_lifetime, %d novax_unbind), %s kernel reports", \
                 n["gsp_faults_injected"], n["lifetime_cycles"] + n["unbind_cycles"], \
@@ -116,6 +118,7 @@ stage kernel-build-main "$TOP/scripts/kernel.sh" main || {
     echo "$(grep -c '^PASS' "$RESULTS") passed, $(grep -c '^FAIL' "$RESULTS") failed"; exit 1; }
 stage clippy-clean bash -c "! grep -nE '^(warning|error)(\[|:)' '$LOGS/kernel-build-main.log'"
 stage rustfmt "$TOP/scripts/rustfmt.sh" --check
+stage ffi-layout-complete "$TOP/scripts/ffi-layout-complete.sh" "$(kernel_dir main)"
 
 # Guest: KUnit at boot (Rust doctests and our suites), then the suites of the novax core module,
 # which run when it loads.
@@ -163,8 +166,22 @@ else
     record SKIP kernel-build-debug "NOVAX_DEBUG_KERNEL=0"
 fi
 
+# Every declared result must have arrived, and nothing undeclared (scripts/expected-results;
+# regenerate it from a complete green run:
+#   awk '$2 != "manifest" {print $2}' build/test-results.txt | sort -u > scripts/expected-results).
+omit='^$'
+[ "${NOVAX_DEBUG_KERNEL:-1}" = 1 ] ||
+    omit='^(kunit-debug\.|guest-debug\.|kernel-log-clean\.(kunit|suites)-debug$|guest-(kunit|suites)-debug$)'
+log "manifest (scripts/expected-results)"
+check_manifest "$omit" && record PASS manifest "$(grep -cvE '^(#|$)' "$TOP/scripts/expected-results") declared results arrived"
+
 pass=$(grep -c '^PASS' "$RESULTS") failed=$(grep -c '^FAIL' "$RESULTS") skipped=$(grep -c '^SKIP' "$RESULTS")
 log "all tests done in $(($(date +%s) - T0)) s; results in $RESULTS"
 [ "$failed" = 0 ] || { echo "failures:"; grep '^FAIL' "$RESULTS" | sed 's/^/  /'; }
+# The reports behind a failed kernel-log check, again at the end, where a CI log's tail shows them.
+for f in $(awk '$1 == "FAIL" && $2 ~ /^kernel-log-clean\./ {print $2}' "$RESULTS"); do
+    echo "$f:"
+    head -40 "$LOGS/$f.log" | sed 's/^/  | /'
+done
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
