@@ -280,7 +280,8 @@ igt_main
 	}
 
 	igt_describe("A flood of events as fast as the ring allows is drained completely, none "
-		     "lost, with far fewer interrupts than messages (NAPI-style polling).");
+		     "lost, with at least 20 times fewer interrupts than messages (NAPI-style "
+		     "polling; about 60 times fewer measured).");
 	igt_subtest("flood") {
 		enum { N = 4000 };
 		struct flood f = flood(emu, N, 0);
@@ -288,9 +289,10 @@ igt_main
 		igt_assert_eq_u64(f.ticks, N);
 		igt_assert_eq_u64(f.lost, 0);
 		igt_assert_lte_u64(N, f.polled);
-		igt_assert_f(f.interrupts * 4 <= N,
-			     "%" PRIu64 " interrupts for %d messages: not batched\n", f.interrupts,
-			     N);
+		igt_info("%.1f messages per interrupt\n", (double)N / (double)(f.interrupts ?: 1));
+		igt_assert_f(f.interrupts * 20 <= N,
+			     "%" PRIu64 " interrupts for %d messages: fewer than 20 per interrupt\n",
+			     f.interrupts, N);
 	}
 
 	igt_describe("Echo RPCs get their replies while a flood of events is being drained.");
@@ -342,17 +344,25 @@ igt_main
 		igt_assert_eq_u64(f.lost, 0);
 	}
 
-	igt_describe("Periodic events arrive while enabled, in sequence, and stop when disabled.");
+	igt_describe("Periodic events arrive at the configured rate (within 50%) while enabled, "
+		     "none lost, and stop when disabled.");
 	igt_subtest("event-rate") {
 		uint64_t ticks = gstat("tick_events"), lost = gstat("tick_lost"), a, b;
+		struct timespec t0, t1;
+		double secs, rate;
 
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		emu_do(emu, NOVAX_EMU_CMD_EVENT_RATE, 200, 0);
 		sleep(1);
 		emu_do(emu, NOVAX_EMU_CMD_EVENT_RATE, 0, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		usleep(200000);
 		a = gstat("tick_events");
-		igt_info("%" PRIu64 " periodic events in about 1 s at 200/s\n", a - ticks);
-		igt_assert_lte_u64(ticks + 20, a);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		rate = (double)(a - ticks) / secs;
+		igt_info("%" PRIu64 " periodic events in %.3f s: %.0f/s at 200/s configured\n",
+			 a - ticks, secs, rate);
+		igt_assert_f(rate >= 100 && rate <= 300, "%.0f events/s, configured 200/s\n", rate);
 		igt_assert_eq_u64(gstat("tick_lost"), lost);
 		usleep(500000);
 		b = gstat("tick_events");
