@@ -261,6 +261,18 @@ impl<M: Mem> Gsp<M> {
         self.poll(now);
     }
 
+    /// Whether the GPU wants to be stepped again at once rather than after a [`TICK`]: during
+    /// an unlimited flood, so that it refills the message queue as soon as the driver has made
+    /// room and a flood's rate is the driver's, not the GPU's clock (a 1 ms clock capped it at
+    /// one ring per millisecond).
+    ///
+    /// [`TICK`]: crate::server::TICK
+    pub fn busy(&self) -> bool {
+        matches!(self.flood, Some(Flood { rate: 0, .. }))
+            && !self.stall
+            && self.state == State::Running
+    }
+
     /// One step: the test-control block, `GSP_CTRL` (or, while the driver has the GSP halted,
     /// every word it writes), then (when running) the fault timer, the event sources, the
     /// command queue and the pending messages.

@@ -28,6 +28,9 @@ use std::time::Duration;
 /// The GPU's clock period: the longest the loop sleeps.
 pub const TICK: Duration = Duration::from_millis(1);
 
+/// The clock period while the GPU is busy ([`crate::gsp::Gsp::busy`]).
+pub const BUSY_TICK: Duration = Duration::from_micros(20);
+
 /// The emulator process.
 pub struct Server {
     listener: UnixListener,
@@ -127,9 +130,15 @@ impl Server {
         if let Some(c) = &self.client {
             fds.push(PollFd::new(&c.stream, PollFlags::IN));
         }
-        // Without a client there is no GPU to clock: sleep until something happens.
+        // Without a client there is no GPU to clock: sleep until something happens. A busy GPU
+        // (an unlimited flood) is stepped again after BUSY_TICK, not TICK: often enough that
+        // the driver, not the GPU, sets the rate, without spinning on a core the guest needs.
         let tick = Timespec::try_from(TICK).expect("1 ms fits a timespec");
-        let timeout = self.client.as_ref().map(|_| &tick);
+        let busy = Timespec::try_from(BUSY_TICK).expect("20 us fits a timespec");
+        let timeout = self
+            .client
+            .as_ref()
+            .map(|_| if self.gsp.busy() { &busy } else { &tick });
         match poll(&mut fds, timeout) {
             Ok(_) | Err(Errno::INTR) => {}
             Err(e) => return Err(e.into()),

@@ -380,6 +380,23 @@ fn flood_waits_for_ring_space_and_loses_nothing() {
 }
 
 #[test]
+fn busy_only_during_an_unlimited_flood() {
+    let mut g = Guest::new();
+    g.boot(true);
+    g.messages();
+    assert!(!g.gsp.busy(), "idle");
+    g.control(cmd::FLOOD, 100, 0);
+    assert!(g.gsp.busy(), "unlimited flood");
+    for _ in 0..10 {
+        g.messages();
+        g.tick(MS);
+    }
+    assert!(!g.gsp.busy(), "flood done");
+    g.control(cmd::FLOOD, 100, 10);
+    assert!(!g.gsp.busy(), "a rate-limited flood follows the clock");
+}
+
+#[test]
 fn flood_with_rate() {
     let mut g = Guest::new();
     g.boot(true);
