@@ -16,3 +16,17 @@ check() {
 
 # dmesg_has PATTERN: the kernel log has a line matching PATTERN (extended regex).
 dmesg_has() { dmesg | grep -qE "$1"; }
+
+# novax_nodes: set render and card to the novax render and primary nodes (the DRM minors whose
+# debugfs directory has our novax/ files), or leave them empty.
+novax_nodes() {
+    render= card=
+    for d in /sys/kernel/debug/dri/*/novax; do
+        m=${d%/novax}; m=${m##*/}
+        if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
+            [ -c /dev/dri/renderD$m ] && render=/dev/dri/renderD$m
+        elif [ "$m" -lt 64 ] 2> /dev/null && [ -c /dev/dri/card$m ]; then
+            card=/dev/dri/card$m
+        fi
+    done
+}

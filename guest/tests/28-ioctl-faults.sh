@@ -13,15 +13,7 @@ if [ ! -d $F ] || [ ! -e /proc/self/fail-nth ]; then
     exit 0
 fi
 sh /guest/load-drivers.sh
-render= card=
-for d in /sys/kernel/debug/dri/*/novax; do
-    m=${d%/novax}; m=${m##*/}
-    if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
-        render=/dev/dri/renderD$m
-    elif [ "$m" -lt 64 ] 2> /dev/null; then
-        card=/dev/dri/card$m
-    fi
-done
+novax_nodes
 if ! [ -c "$render" ] || ! [ -c "$card" ] || ! command -v novax_faults > /dev/null; then
     fail ioctl-faults.sweep "no novax nodes or no novax_faults"
     exit 0

@@ -7,16 +7,8 @@
 . /guest/lib.sh
 sh /guest/load-drivers.sh
 
-node= card=
-for n in /sys/class/drm/renderD*; do
-    minor=${n##*renderD}
-    [ -d /sys/kernel/debug/dri/$minor/novax ] || continue
-    node=/dev/dri/renderD$minor
-    card=$(ls -d $n/device/drm/card* 2>/dev/null | head -1)
-    card=/dev/dri/${card##*/}
-    break
-done
-if [ -z "$node" ] || [ ! -c "$card" ]; then
+novax_nodes
+if [ ! -c "$render" ] || [ ! -c "$card" ]; then
     fail compat32.nodes "no novax render and primary node"
     exit 0
 fi
@@ -27,7 +19,7 @@ for bits in 64 32; do
         fail compat32.run-$bits "$bin not in the guest"
         continue
     fi
-    $bin "$node" "$card" > /tmp/abi$bits.txt 2>&1
+    $bin "$render" "$card" > /tmp/abi$bits.txt 2>&1
     rc=$?
     n=$(grep -c '^ok ' /tmp/abi$bits.txt)
     if [ $rc = 0 ] && ! grep -q '^BAD' /tmp/abi$bits.txt && head -1 /tmp/abi$bits.txt | grep -q "^novax_abi: $bits-bit client"; then

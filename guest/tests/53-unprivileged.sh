@@ -9,11 +9,7 @@
 sh /guest/load-drivers.sh
 
 check unpriv.root-dir-755 test "$(stat -c %a /)" = 755
-render=
-for d in /sys/kernel/debug/dri/*/novax; do
-    m=${d%/novax}; m=${m##*/}
-    [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ] && render=/dev/dri/renderD$m
-done
+novax_nodes
 if ! [ -c "$render" ] || ! command -v novax_abi > /dev/null; then
     fail unpriv.setup "render node or novax_abi missing"
     exit 0

@@ -9,15 +9,7 @@ sh /guest/load-drivers.sh
 SEED=${NOVAX_FUZZ_SEED:-20261123}
 SECS=${NOVAX_FUZZ_SECONDS:-20}
 
-render= card=
-for d in /sys/kernel/debug/dri/*/novax; do
-    m=${d%/novax}; m=${m##*/}
-    if [ "$m" -ge 128 ] 2> /dev/null && [ "$m" -lt 192 ]; then
-        [ -c /dev/dri/renderD$m ] && render=/dev/dri/renderD$m
-    elif [ "$m" -lt 64 ] 2> /dev/null && [ -c /dev/dri/card$m ]; then
-        card=/dev/dri/card$m
-    fi
-done
+novax_nodes
 
 # works_after NAME: the device still does everything a client uses (novax_abi: every novax ioctl,
 # GEM create/mmap/write/read, PRIME, a GSP echo, dumb buffers and framebuffers, errnos included).
