@@ -33,7 +33,8 @@ static const char *const stats_keys[] = {
 };
 
 static const char *const poller_keys[] = {
-	"interrupts", "polls", "polls_budget_exhausted", "irq_unmasks", "messages_polled",
+	"interrupts", "polls", "polls_budget_exhausted", "irq_unmasks", "messages_polled", "irq_ns",
+	"poll_ns",
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -109,7 +109,7 @@ static void emu_do(struct novax_emu *emu, enum novax_emu_cmd cmd, uint32_t a0, u
 
 /* Floods N tick events and waits for all of them; returns the deltas of interest. */
 struct flood {
-	uint64_t ticks, lost, interrupts, polls, exhausted, unmasks, polled;
+	uint64_t ticks, lost, interrupts, polls, exhausted, unmasks, polled, irq_ns, poll_ns;
 };
 
 static struct flood flood(struct novax_emu *emu, uint32_t n, uint32_t rate)
@@ -117,6 +117,7 @@ static struct flood flood(struct novax_emu *emu, uint32_t n, uint32_t rate)
 	struct flood f = {
 		gstat("tick_events"), gstat("tick_lost"), pstat("interrupts"), pstat("polls"),
 		pstat("polls_budget_exhausted"), pstat("irq_unmasks"), pstat("messages_polled"),
+		pstat("irq_ns"), pstat("poll_ns"),
 	};
 
 	emu_do(emu, NOVAX_EMU_CMD_FLOOD, n, rate);
@@ -129,6 +130,8 @@ static struct flood flood(struct novax_emu *emu, uint32_t n, uint32_t rate)
 	f.exhausted = pstat("polls_budget_exhausted") - f.exhausted;
 	f.unmasks = pstat("irq_unmasks") - f.unmasks;
 	f.polled = pstat("messages_polled") - f.polled;
+	f.irq_ns = pstat("irq_ns") - f.irq_ns;
+	f.poll_ns = pstat("poll_ns") - f.poll_ns;
 	igt_info("%u events: %" PRIu64 " interrupts, %" PRIu64 " polls (%" PRIu64
 		 " exhausted the budget), %" PRIu64 " unmasks, %" PRIu64 " messages polled\n",
 		 n, f.interrupts, f.polls, f.exhausted, f.unmasks, f.polled);
@@ -320,6 +323,36 @@ igt_main
 		igt_assert_eq_u64(f.lost, 0);
 		igt_assert_lte_u64(N, f.polls);
 		igt_assert_lte_u64(N, f.unmasks);
+	}
+
+	igt_describe("The receive path accounts its time: every interrupt and every poll adds to "
+		     "irq_ns and poll_ns, by at least what reading the device costs, and by no more "
+		     "than the flood's duration.");
+	igt_subtest("cpu-accounting") {
+		enum { N = 500 };
+
+		for (int single = 0; single < 2; single++) {
+			struct timespec t0, t1;
+			uint64_t wall_ns;
+			struct flood f;
+
+			set_tunable("poll_mode", single ? "single" : "napi");
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			f = flood(emu, N, 0);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			set_tunable("poll_mode", "napi");
+			wall_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec -
+				  t0.tv_nsec;
+			igt_info("%s: %" PRIu64 " ns in %" PRIu64 " interrupts, %" PRIu64
+				 " ns in %" PRIu64 " polls, %.0f ns per message\n",
+				 single ? "single" : "napi", f.irq_ns, f.interrupts, f.poll_ns, f.polls,
+				 (double)(f.irq_ns + f.poll_ns) / (double)(f.polled ?: 1));
+			igt_assert_lt_u64(0, f.interrupts);
+			/* An MMIO write and a shared-memory read are not free, even in a VM. */
+			igt_assert_lte_u64(f.interrupts * 10, f.irq_ns);
+			igt_assert_lte_u64(f.polls * 100, f.poll_ns);
+			igt_assert_lte_u64(f.irq_ns + f.poll_ns, wall_ns * sysconf(_SC_NPROCESSORS_ONLN));
+		}
 	}
 
 	igt_describe("With a small budget polls use it up and reschedule; nothing is lost.");

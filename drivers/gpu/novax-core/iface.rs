@@ -98,6 +98,10 @@ pub(crate) struct Snapshot {
     pub(crate) irq_unmasks: u64,
     /// Messages processed by polls.
     pub(crate) messages_polled: u64,
+    /// Nanoseconds spent in the hard IRQ handler (the kernel's entry and exit not included).
+    pub(crate) irq_ns: u64,
+    /// Nanoseconds spent in polls (the softirq's own overhead not included).
+    pub(crate) poll_ns: u64,
     /// Command queue: our write pointer.
     pub(crate) cmdq_write_ptr: u64,
     /// Command queue: the GSP's read pointer.

@@ -166,6 +166,8 @@ fn show_poller_stats(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result
         ("polls_budget_exhausted", s.polls_budget_exhausted),
         ("irq_unmasks", s.irq_unmasks),
         ("messages_polled", s.messages_polled),
+        ("irq_ns", s.irq_ns),
+        ("poll_ns", s.poll_ns),
     ] {
         writeln!(f, "{k}: {v}")?;
     }

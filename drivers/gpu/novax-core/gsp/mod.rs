@@ -79,6 +79,9 @@ pub(crate) struct Stats {
     pub(crate) polls_budget_exhausted: AtomicU64,
     pub(crate) irq_unmasks: AtomicU64,
     pub(crate) messages_polled: AtomicU64,
+    /// Time spent in the hard IRQ handler and in polls, in ns (ktime, CLOCK_MONOTONIC).
+    pub(crate) irq_ns: AtomicU64,
+    pub(crate) poll_ns: AtomicU64,
     pub(crate) cmdq_high_water: AtomicU64,
     pub(crate) msgq_high_water: AtomicU64,
 }
@@ -317,6 +320,8 @@ impl Gsp {
         s.polls_budget_exhausted = l(&st.polls_budget_exhausted);
         s.irq_unmasks = l(&st.irq_unmasks);
         s.messages_polled = l(&st.messages_polled);
+        s.irq_ns = l(&st.irq_ns);
+        s.poll_ns = l(&st.poll_ns);
         s.cmdq_high_water = l(&st.cmdq_high_water);
         s.msgq_high_water = l(&st.msgq_high_water);
         s.msg_count = u64::from(MSG_COUNT);
