@@ -39,19 +39,32 @@ printf '%s\n' "$cmd" > "$dir/cmd"
 
 append="console=ttyS0 panic=-1 oops=panic printk.devkmsg=on"
 [ "$kunit" = 1 ] || append+=" kunit.enable=0"
-# 2 GiB: novax_limits maps and touches a 1 GiB object (the initramfs lives in RAM too).
+# 2 GiB: novax_limits maps and touches a 1 GiB object (the initramfs lives in RAM too). The
+# RAM is a shared file that the emulator maps as well: the emulated GPU reaches guest memory by
+# guest-physical address, as a real one does by bus address (no vIOMMU on `pc`). tmpfs keeps it
+# off the disk; its pages are allocated as the guest touches them.
+ram_dir=/dev/shm
+[ -d "$ram_dir" ] && [ -w "$ram_dir" ] || ram_dir=$dir
+ram=$ram_dir/novax-ram-$name-$$
+emu_pid=
+cleanup() {
+    [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null
+    wait 2>/dev/null || true
+    rm -f "$ram"
+}
+trap cleanup EXIT
+truncate -s 2G "$ram"
 qemu_args=(-accel tcg -cpu max -m 2G -smp 2 -no-reboot -display none -monitor none
+    -object "memory-backend-file,id=ram0,size=2G,mem-path=$ram,share=on"
+    -machine "pc,memory-backend=ram0"
     -kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$dir/initramfs.cpio.gz" -append "$append"
     -serial "file:$dir/console.log" -serial "file:$dir/output.log")
 
-emu_pid=
-cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
 EMU_BIN=$TOP/tools/target/release/novax-emu
 if [ "$emu" = 1 ] || { [ "$emu" = auto ] && [ -x "$EMU_BIN" ]; }; then
     [ -x "$EMU_BIN" ] || die "emulator not built: $EMU_BIN"
     # shellcheck disable=SC2086
-    "$EMU_BIN" --socket "$dir/ivshmem.sock" --log "$dir/emu.log" $emu_args &
+    "$EMU_BIN" --socket "$dir/ivshmem.sock" --log "$dir/emu.log" --guest-ram "$ram" $emu_args &
     emu_pid=$!
     for _ in $(seq 100); do [ -S "$dir/ivshmem.sock" ] && break; sleep 0.1; done
     [ -S "$dir/ivshmem.sock" ] || die "emulator did not start (see $dir/emu.log)"

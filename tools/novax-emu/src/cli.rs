@@ -42,6 +42,11 @@ pub struct Cli {
     /// NOVAX_EMU_TICK events per second after start
     #[arg(long, value_name = "N", default_value = "0", value_parser = parse_u32)]
     event_rate: u32,
+    /// The file behind the guest's RAM (QEMU `-object memory-backend-file,mem-path=FILE,
+    /// share=on -machine pc,memory-backend=...`), which the GPU reaches by guest-physical
+    /// address
+    #[arg(long, value_name = "FILE")]
+    guest_ram: Option<PathBuf>,
     /// Log every command, and log to stderr too
     #[arg(short, long)]
     verbose: bool,
@@ -65,6 +70,8 @@ pub struct Config {
     pub vectors: usize,
     /// Initial periodic event rate.
     pub event_rate: u32,
+    /// The guest RAM backend file, if the GPU may reach guest memory.
+    pub guest_ram: Option<PathBuf>,
     /// Verbose logging.
     pub verbose: bool,
 }
@@ -99,6 +106,7 @@ impl Cli {
             shm_size: self.shm_size,
             vectors: self.vectors,
             event_rate: self.event_rate,
+            guest_ram: self.guest_ram,
             verbose: self.verbose,
         })
     }
@@ -185,6 +193,7 @@ mod tests {
         assert_eq!(c.event_rate, 0);
         assert!(!c.verbose);
         assert!(c.log.is_none());
+        assert!(c.guest_ram.is_none());
     }
 
     #[test]
@@ -201,6 +210,8 @@ mod tests {
             "--verbose",
             "--log",
             "/l",
+            "--guest-ram",
+            "/dev/shm/ram",
         ])
         .unwrap();
         assert_eq!(c.chip.boot0, 0x1720_00a1);
@@ -210,6 +221,7 @@ mod tests {
         assert_eq!(c.event_rate, 100);
         assert!(c.verbose);
         assert_eq!(c.log, Some(PathBuf::from("/l")));
+        assert_eq!(c.guest_ram, Some(PathBuf::from("/dev/shm/ram")));
         assert!(run(&["--socket", "s", "-v"]).unwrap().verbose);
         assert_eq!(
             run(&["--socket", "s", "--vectors", "0x10"])

@@ -7,14 +7,19 @@
 //! the emulator notices that SEQ differs from the last one it handled, carries the command out,
 //! writes RESULT and then ACK = SEQ. The emulator keeps its own copy of the last SEQ handled, so
 //! a test that scribbles over ACK cannot make it skip or repeat a command. What the commands do
-//! is up to the firmware model ([`crate::gsp`]); this module only decodes and acknowledges.
+//! is up to the firmware model ([`crate::gsp`]); this module decodes and acknowledges, and
+//! carries out the commands that only move data between DATA and the guest's RAM.
 
 use crate::fault::FaultKind;
+use crate::guest_ram::GuestRam;
 use crate::mem::Mem;
+use crate::mmu;
 use crate::regs::{
-    cmd, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EINVAL,
-    STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS, STAT_FAULTS, STAT_HALTED_DOORBELLS,
-    STAT_HALTED_WRITES, STAT_HALTS, STAT_INTERRUPTS, STAT_POSTED,
+    cmd, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_ARG2, CTRL_CMD, CTRL_DATA, CTRL_DATA_SIZE,
+    CTRL_RESULT, CTRL_SEQ, EFAULT, EINVAL, ENODEV, STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS,
+    STAT_FAULTS, STAT_HALTED_DOORBELLS, STAT_HALTED_WRITES, STAT_HALTS, STAT_INTERRUPTS,
+    STAT_POSTED, TRANSLATE_KIND_SHIFT, TRANSLATE_NON_COHERENT, TRANSLATE_PAGE_KIB_SHIFT,
+    TRANSLATE_READ_ONLY,
 };
 
 /// A decoded test command.
@@ -49,11 +54,34 @@ pub enum Command {
         /// NV_PMC_BOOT_42.
         boot42: u32,
     },
+    /// Copy `len` bytes of guest RAM at `gpa` into DATA, as the GPU's DMA would read them.
+    ReadGpa {
+        /// Guest-physical address.
+        gpa: u64,
+        /// 1..=[`CTRL_DATA_SIZE`].
+        len: usize,
+    },
+    /// Copy `len` bytes of DATA to guest RAM at `gpa`, as the GPU's DMA would write them.
+    WriteGpa {
+        /// Guest-physical address.
+        gpa: u64,
+        /// 1..=[`CTRL_DATA_SIZE`].
+        len: usize,
+    },
+    /// Walk the page tables named in DATA for this VA.
+    Translate {
+        /// The GPU virtual address.
+        va: u64,
+    },
 }
 
 impl Command {
-    /// Decodes CMD/ARG0/ARG1; `None` for an unknown command or a bad argument.
-    pub fn decode(cmd: u32, arg0: u32, arg1: u32) -> Option<Self> {
+    /// Decodes CMD/ARG0/ARG1/ARG2; `None` for an unknown command or a bad argument.
+    pub fn decode(cmd: u32, arg0: u32, arg1: u32, arg2: u32) -> Option<Self> {
+        let gpa = u64::from(arg1) << 32 | u64::from(arg0);
+        let len = usize::try_from(arg2)
+            .ok()
+            .filter(|l| (1..=CTRL_DATA_SIZE).contains(l));
         Some(match cmd {
             cmd::FAULT => Self::Fault {
                 kind: FaultKind::from_u32(arg0)?,
@@ -75,8 +103,66 @@ impl Command {
                 boot0: arg0,
                 boot42: arg1,
             },
+            cmd::READ_GPA => Self::ReadGpa { gpa, len: len? },
+            cmd::WRITE_GPA => Self::WriteGpa { gpa, len: len? },
+            cmd::TRANSLATE => Self::Translate { va: gpa },
             _ => return None,
         })
+    }
+}
+
+/// Carries out `READ_GPA`/`WRITE_GPA` between DATA in `mem` and the guest's RAM; returns the
+/// RESULT: 0, EFAULT (not all guest RAM: nothing copied) or ENODEV (no guest RAM). Other
+/// commands are not for this function: EINVAL.
+pub fn copy_gpa<M: Mem + ?Sized, R: Mem>(
+    mem: &mut M,
+    ram: Option<&mut GuestRam<R>>,
+    command: Command,
+) -> u32 {
+    let Some(ram) = ram else {
+        return ENODEV;
+    };
+    let mut buf = [0u8; CTRL_DATA_SIZE];
+    let done = match command {
+        Command::ReadGpa { gpa, len } => ram.read(gpa, &mut buf[..len]).map(|()| {
+            mem.write(CTRL_DATA, &buf[..len]);
+        }),
+        Command::WriteGpa { gpa, len } => {
+            mem.read(CTRL_DATA, &mut buf[..len]);
+            ram.write(gpa, &buf[..len])
+        }
+        _ => return EINVAL,
+    };
+    match done {
+        Ok(()) => 0,
+        Err(_) => EFAULT,
+    }
+}
+
+/// Carries out `TRANSLATE` (see [`cmd::TRANSLATE`]); returns the RESULT.
+pub fn translate<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>, va: u64) -> u32 {
+    let Some(ram) = ram else {
+        return ENODEV;
+    };
+    let pdb = mem.load_u64(CTRL_DATA);
+    match mmu::walk(ram, pdb, va) {
+        Ok(t) => {
+            let kib = u32::try_from(t.page_size >> 10).unwrap_or(0);
+            let flags = (u32::from(t.read_only) * TRANSLATE_READ_ONLY)
+                | (u32::from(t.non_coherent) * TRANSLATE_NON_COHERENT)
+                | u32::from(t.kind) << TRANSLATE_KIND_SHIFT
+                | kib << TRANSLATE_PAGE_KIB_SHIFT;
+            mem.store_u64(CTRL_DATA + 8, t.pa);
+            mem.store_u32(CTRL_DATA + 16, flags);
+            mem.store_u32(CTRL_DATA + 20, 0);
+            0
+        }
+        Err(f) => {
+            mem.store_u64(CTRL_DATA + 8, 0);
+            mem.store_u32(CTRL_DATA + 16, 0);
+            mem.store_u32(CTRL_DATA + 20, f.code());
+            EFAULT
+        }
     }
 }
 
@@ -85,8 +171,8 @@ impl Command {
 pub struct Request {
     /// The SEQ to acknowledge.
     pub seq: u32,
-    /// Raw CMD, for logs.
-    pub raw: (u32, u32, u32),
+    /// Raw CMD, ARG0, ARG1, ARG2, for logs.
+    pub raw: (u32, u32, u32, u32),
     /// The command, `None` if invalid (answered with EINVAL).
     pub command: Option<Command>,
 }
@@ -114,17 +200,23 @@ impl Control {
             mem.load_u32(CTRL_CMD),
             mem.load_u32(CTRL_ARG0),
             mem.load_u32(CTRL_ARG1),
+            mem.load_u32(CTRL_ARG2),
         );
         Some(Request {
             seq,
             raw,
-            command: Command::decode(raw.0, raw.1, raw.2),
+            command: Command::decode(raw.0, raw.1, raw.2, raw.3),
         })
     }
 
-    /// Acknowledges `req`: RESULT 0 if it was carried out, EINVAL if invalid; then ACK.
-    pub fn complete<M: Mem + ?Sized>(&mut self, mem: &mut M, req: &Request) {
-        let result = if req.command.is_some() { 0 } else { EINVAL };
+    /// Acknowledges `req` with `result` (0 done, an errno otherwise; EINVAL whatever `result`
+    /// says if the command was invalid), then ACK.
+    pub fn complete<M: Mem + ?Sized>(&mut self, mem: &mut M, req: &Request, result: u32) {
+        let result = if req.command.is_some() {
+            result
+        } else {
+            EINVAL
+        };
         mem.store_u32(CTRL_RESULT, result);
         // Release: RESULT is visible before ACK.
         mem.store_u32(CTRL_ACK, req.seq);
@@ -223,43 +315,64 @@ mod tests {
     fn decode_commands() {
         use Command::*;
         assert_eq!(
-            Command::decode(1, 3, 0),
+            Command::decode(1, 3, 0, 0),
             Some(Fault {
                 kind: FaultKind::ElemCountZero,
                 count: 1
             })
         );
         assert_eq!(
-            Command::decode(1, 8, 4),
+            Command::decode(1, 8, 4, 0),
             Some(Fault {
                 kind: FaultKind::BadSeqNum,
                 count: 4
             })
         );
-        assert_eq!(Command::decode(1, 0, 1), None);
-        assert_eq!(Command::decode(1, 13, 1), None);
+        assert_eq!(Command::decode(1, 0, 1, 0), None);
+        assert_eq!(Command::decode(1, 13, 1, 0), None);
         assert_eq!(
-            Command::decode(2, 100, 0),
+            Command::decode(2, 100, 0, 0),
             Some(Flood {
                 count: 100,
                 rate: 0
             })
         );
-        assert_eq!(Command::decode(3, 1, 0), Some(Stall(true)));
-        assert_eq!(Command::decode(3, 0, 0), Some(Stall(false)));
-        assert_eq!(Command::decode(3, 2, 0), None);
-        assert_eq!(Command::decode(4, 0, 0), Some(Disappear));
-        assert_eq!(Command::decode(5, 1000, 0), Some(EventRate(1000)));
-        assert_eq!(Command::decode(6, 0, 0), Some(ErrorLog));
+        assert_eq!(Command::decode(3, 1, 0, 0), Some(Stall(true)));
+        assert_eq!(Command::decode(3, 0, 0, 0), Some(Stall(false)));
+        assert_eq!(Command::decode(3, 2, 0, 0), None);
+        assert_eq!(Command::decode(4, 0, 0, 0), Some(Disappear));
+        assert_eq!(Command::decode(5, 1000, 0, 0), Some(EventRate(1000)));
+        assert_eq!(Command::decode(6, 0, 0, 0), Some(ErrorLog));
         assert_eq!(
-            Command::decode(7, 0x1620_00a1, 0x162a_1000),
+            Command::decode(7, 0x1620_00a1, 0x162a_1000, 0),
             Some(SetChipId {
                 boot0: 0x1620_00a1,
                 boot42: 0x162a_1000
             })
         );
-        assert_eq!(Command::decode(0, 0, 0), None);
-        assert_eq!(Command::decode(8, 0, 0), None);
+        assert_eq!(Command::decode(0, 0, 0, 0), None);
+        assert_eq!(
+            Command::decode(8, 0x1234_5000, 0x1, 16),
+            Some(ReadGpa {
+                gpa: 0x1_1234_5000,
+                len: 16
+            })
+        );
+        assert_eq!(
+            Command::decode(9, 0x1000, 0, 0x800),
+            Some(WriteGpa {
+                gpa: 0x1000,
+                len: 0x800
+            })
+        );
+        // The length: at least 1, at most the DATA window.
+        assert_eq!(Command::decode(8, 0x1000, 0, 0), None);
+        assert_eq!(Command::decode(9, 0x1000, 0, 0x801), None);
+        assert_eq!(
+            Command::decode(10, 0x2000, 0x1, 0),
+            Some(Translate { va: 0x1_0000_2000 })
+        );
+        assert_eq!(Command::decode(11, 0, 0, 0), None);
     }
 
     #[test]
@@ -271,7 +384,7 @@ mod tests {
         let req = c.poll(&m).unwrap();
         assert_eq!(req.seq, seq);
         assert_eq!(req.command, Some(Command::Stall(true)));
-        c.complete(&mut m, &req);
+        c.complete(&mut m, &req, 0);
         assert_eq!(m.load_u32(CTRL_ACK), seq);
         assert_eq!(m.load_u32(CTRL_RESULT), 0);
         assert_eq!(c.poll(&m), None);
@@ -279,7 +392,7 @@ mod tests {
         let seq = post(&mut m, 77, 0, 0);
         let req = c.poll(&m).unwrap();
         assert_eq!(req.command, None);
-        c.complete(&mut m, &req);
+        c.complete(&mut m, &req, 0);
         assert_eq!(m.load_u32(CTRL_ACK), seq);
         assert_eq!(m.load_u32(CTRL_RESULT), 22);
         // Scribbling over ACK does not replay the command.

@@ -26,16 +26,18 @@
 //! which count from the emulator's start.
 
 use crate::chip::Chip;
-use crate::control::{Command, Control, HaltStats, Request, Stats};
+use crate::control::{copy_gpa, translate, Command, Control, HaltStats, Request, Stats};
 use crate::fault::{self, FaultKind, Faults, BAD_WRITE_PTR, SEQ_NUM_SKIP, WRITE_PTR_EXCURSION};
+use crate::guest_ram::GuestRam;
 use crate::mem::Mem;
 use crate::queue::{self, Reject, Rpc, RxOutcome};
 use crate::regs::{
-    function, BOOT_0_GONE, CMDQ, EMU_GSP_CTRL, EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE, EMU_GSP_STATE,
-    EMU_INTR_ENABLE, EMU_INTR_STATUS, EMU_PEER_ID, EMU_PEER_ID_VALUE, EMU_SIGNATURE0,
-    EMU_SIGNATURE1, EMU_VERSION, EMU_VERSION_VALUE, GSP_SHM_OFFSET, GSP_SHM_SIZE, GSP_STATE_DEAD,
-    GSP_STATE_HALTED, GSP_STATE_RUNNING, INTR_GSP, MSGQ, MSG_COUNT, NV_ERR_NOT_SUPPORTED,
-    NV_PMC_BOOT_0, NV_PMC_BOOT_42, PTE, RPC_HDR_SIZE, SIGNATURE0_VALUE, SIGNATURE1_VALUE,
+    function, BOOT_0_GONE, CMDQ, EINVAL, EMU_GSP_CTRL, EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE,
+    EMU_GSP_STATE, EMU_INTR_ENABLE, EMU_INTR_STATUS, EMU_PEER_ID, EMU_PEER_ID_VALUE,
+    EMU_SIGNATURE0, EMU_SIGNATURE1, EMU_VERSION, EMU_VERSION_VALUE, GSP_SHM_OFFSET, GSP_SHM_SIZE,
+    GSP_STATE_DEAD, GSP_STATE_HALTED, GSP_STATE_RUNNING, INTR_GSP, MSGQ, MSG_COUNT,
+    NV_ERR_NOT_SUPPORTED, NV_PMC_BOOT_0, NV_PMC_BOOT_42, PTE, RPC_HDR_SIZE, SIGNATURE0_VALUE,
+    SIGNATURE1_VALUE,
 };
 use crate::watch::Watch;
 use crate::{log_debug, log_info};
@@ -123,6 +125,8 @@ pub struct Gsp<M: Mem> {
     error_logs: u32,
     /// Interrupts raised since the last [`Gsp::take_irq`].
     irqs: u32,
+    /// The guest's RAM, if the GPU can reach it.
+    ram: Option<GuestRam<Box<dyn Mem>>>,
 }
 
 impl<M: Mem> Gsp<M> {
@@ -154,9 +158,15 @@ impl<M: Mem> Gsp<M> {
             flood: None,
             error_logs: 0,
             irqs: 0,
+            ram: None,
         };
         gsp.reset();
         gsp
+    }
+
+    /// Gives the GPU the guest's RAM to reach by guest-physical address.
+    pub fn attach_guest_ram(&mut self, ram: GuestRam<Box<dyn Mem>>) {
+        self.ram = Some(ram);
     }
 
     /// The memory (BAR2).
@@ -422,18 +432,19 @@ impl<M: Mem> Gsp<M> {
         let Some(req) = self.control.poll(&self.mem) else {
             return;
         };
-        self.execute(&req, now);
-        self.control.complete(&mut self.mem, &req);
+        let result = self.execute(&req, now);
+        self.control.complete(&mut self.mem, &req, result);
     }
 
     /// Carries out a test command. `FLOOD` is acknowledged once it has started (the events
     /// that fit are queued), not when its last event is posted. `FLOOD` and `ERROR_LOG` while
     /// the GSP is not running do nothing (RESULT 0): there is no queue to post to.
-    fn execute(&mut self, req: &Request, now: Duration) {
-        let (c, a0, a1) = req.raw;
+    /// Returns the RESULT.
+    fn execute(&mut self, req: &Request, now: Duration) -> u32 {
+        let (c, a0, a1, a2) = req.raw;
         let Some(command) = req.command else {
-            log_info!("test command {c} ({a0:#x}, {a1:#x}): invalid, RESULT EINVAL");
-            return;
+            log_info!("test command {c} ({a0:#x}, {a1:#x}, {a2:#x}): invalid, RESULT EINVAL");
+            return EINVAL;
         };
         log_info!("test command {command:?}");
         let running = self.state == State::Running;
@@ -479,7 +490,18 @@ impl<M: Mem> Gsp<M> {
                     log_info!("ERROR_LOG ignored: GSP not running");
                 }
             }
+            Command::Translate { va } => {
+                return translate(&mut self.mem, self.ram.as_ref(), va);
+            }
+            Command::ReadGpa { .. } | Command::WriteGpa { .. } => {
+                let result = copy_gpa(&mut self.mem, self.ram.as_mut(), command);
+                if result != 0 {
+                    log_info!("{command:x?}: RESULT {result}");
+                }
+                return result;
+            }
         }
+        0
     }
 
     fn push_event(&mut self, function: u32, payload: Vec<u8>) {

@@ -12,6 +12,8 @@
 //!   calls (rustix, and nix for signalfd): interrupt lines, shared mappings, the termination
 //!   signals, the ivshmem messages with their descriptors.
 //! - [`mem`], [`shm`]: memory the GPU model works on, as a trait; the shared mapping.
+//! - [`guest_ram`]: the guest's RAM by guest-physical address, for the GPU's DMA.
+//! - [`mmu`]: GMMU version 2 page-table walks in guest RAM, and the TLB.
 //! - [`regs`], [`chip`]: the contract's numbers; the emulated chip.
 //! - [`queue`]: the message format and the rings, pure and unit-tested.
 //! - [`fault`], [`control`]: fault injection; the test-control block.
@@ -28,10 +30,12 @@ pub mod control;
 pub mod eventfd;
 pub mod fault;
 pub mod gsp;
+pub mod guest_ram;
 pub mod ivshmem;
 pub mod log;
 pub mod mapping;
 pub mod mem;
+pub mod mmu;
 pub mod queue;
 pub mod regs;
 pub mod server;

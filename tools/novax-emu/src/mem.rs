@@ -38,6 +38,38 @@ pub trait Mem {
     fn fill(&mut self, off: usize, len: usize, byte: u8);
 }
 
+/// A boxed memory is a memory: the GPU model holds the guest's RAM as `Box<dyn Mem>`, a
+/// shared mapping in the emulator and a vector in tests.
+impl<T: Mem + ?Sized> Mem for Box<T> {
+    fn size(&self) -> usize {
+        (**self).size()
+    }
+    fn load_u32(&self, off: usize) -> u32 {
+        (**self).load_u32(off)
+    }
+    fn store_u32(&mut self, off: usize, val: u32) {
+        (**self).store_u32(off, val)
+    }
+    fn or_u32(&mut self, off: usize, bits: u32) {
+        (**self).or_u32(off, bits)
+    }
+    fn load_u64(&self, off: usize) -> u64 {
+        (**self).load_u64(off)
+    }
+    fn store_u64(&mut self, off: usize, val: u64) {
+        (**self).store_u64(off, val)
+    }
+    fn read(&self, off: usize, buf: &mut [u8]) {
+        (**self).read(off, buf)
+    }
+    fn write(&mut self, off: usize, data: &[u8]) {
+        (**self).write(off, data)
+    }
+    fn fill(&mut self, off: usize, len: usize, byte: u8) {
+        (**self).fill(off, len, byte)
+    }
+}
+
 /// Whether `off..off + len` lies within `size` bytes.
 pub fn in_bounds(size: usize, off: usize, len: usize) -> bool {
     off.checked_add(len).is_some_and(|end| end <= size)

@@ -77,6 +77,12 @@ pub const CTRL_SEQ: usize = TEST_CTRL + 0x0c;
 pub const CTRL_ACK: usize = TEST_CTRL + 0x10;
 /// `RESULT`: 0 done, [`EINVAL`] unknown command or argument.
 pub const CTRL_RESULT: usize = TEST_CTRL + 0x14;
+/// `ARG2`: the length of a `READ_GPA`/`WRITE_GPA`.
+pub const CTRL_ARG2: usize = TEST_CTRL + 0x18;
+/// `DATA`: what `READ_GPA` read and `WRITE_GPA` writes.
+pub const CTRL_DATA: usize = TEST_CTRL + 0x800;
+/// The size of `DATA`.
+pub const CTRL_DATA_SIZE: usize = 0x800;
 /// STATS: messages posted (u64).
 pub const STAT_POSTED: usize = TEST_CTRL + 0x40;
 /// STATS: commands received (u64).
@@ -117,10 +123,35 @@ pub mod cmd {
     /// chip in the static information), until the emulator exits: the next driver probe sees
     /// that chip.
     pub const SET_CHIP_ID: u32 = 7;
+    /// Read ARG2 (1..=0x800) bytes of guest RAM at guest-physical address ARG1:ARG0 into DATA.
+    /// RESULT EFAULT if the range is not all RAM, ENODEV if the emulator has no guest RAM.
+    pub const READ_GPA: u32 = 8;
+    /// Write the first ARG2 bytes of DATA to guest RAM at ARG1:ARG0 (results as `READ_GPA`).
+    pub const WRITE_GPA: u32 = 9;
+    /// Walk the GMMU page tables whose page directory is at the guest-physical address in
+    /// DATA[0..8] for the VA ARG1:ARG0, as the GPU would (uncached: what the tables say now).
+    /// Out: DATA[8..16] the physical address, DATA[16..20] the flags
+    /// ([`super::TRANSLATE_READ_ONLY`], ...), DATA[20..24] for a fault the level (7:0) and
+    /// reason (15:8) ([`crate::mmu::Fault::code`]). RESULT 0, EFAULT for a fault, ENODEV without
+    /// guest RAM.
+    pub const TRANSLATE: u32 = 10;
 }
+
+/// `TRANSLATE` flags: the page is read-only.
+pub const TRANSLATE_READ_ONLY: u32 = 1 << 0;
+/// `TRANSLATE` flags: non-coherent system memory.
+pub const TRANSLATE_NON_COHERENT: u32 = 1 << 1;
+/// `TRANSLATE` flags: KIND in 15:8, the page size in KiB in 31:16.
+pub const TRANSLATE_KIND_SHIFT: u32 = 8;
+/// See [`TRANSLATE_KIND_SHIFT`].
+pub const TRANSLATE_PAGE_KIB_SHIFT: u32 = 16;
 
 /// `RESULT` for an unknown command or argument.
 pub const EINVAL: u32 = 22;
+/// `RESULT` for a guest-physical range that is not guest RAM.
+pub const EFAULT: u32 = 14;
+/// `RESULT` for a command that needs what this emulator lacks (guest RAM).
+pub const ENODEV: u32 = 19;
 
 /// Start of the GSP shared memory in BAR2 (`GSP_SHM_OFFSET`).
 pub const GSP_SHM_OFFSET: usize = 0x200000;

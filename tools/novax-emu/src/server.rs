@@ -12,7 +12,9 @@ use crate::chip::Chip;
 use crate::cli::Config;
 use crate::eventfd;
 use crate::gsp::{self, Gsp};
+use crate::guest_ram::GuestRam;
 use crate::ivshmem::{self, Client, Peer};
+use crate::mem::Mem;
 use crate::shm::Shm;
 use crate::signals::Termination;
 use crate::{log_debug, log_info};
@@ -48,13 +50,26 @@ impl Server {
     /// socket file is replaced unless something still accepts connections on it.
     pub fn bind(cfg: &Config, signals: Termination) -> io::Result<Self> {
         let shm = Shm::new(cfg.shm_size)?;
-        let gsp = Gsp::new(
+        let mut gsp = Gsp::new(
             shm,
             gsp::Config {
                 chip: cfg.chip.clone(),
                 event_rate: cfg.event_rate,
             },
         );
+        if let Some(path) = &cfg.guest_ram {
+            let ram = Shm::open_file(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("guest RAM {}: {e}", path.display()))
+            })?;
+            let ram = GuestRam::pc(Box::new(ram) as Box<dyn Mem>);
+            log_info!(
+                "guest RAM {}: {} MiB, {} MiB below 4 GiB",
+                path.display(),
+                ram.size() >> 20,
+                ram.below_4g() >> 20
+            );
+            gsp.attach_guest_ram(ram);
+        }
         let gpu = Peer::new(ivshmem::EMU_PEER_ID, cfg.vectors)?;
         if cfg.socket.exists() {
             if UnixStream::connect(&cfg.socket).is_ok() {

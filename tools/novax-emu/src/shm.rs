@@ -31,6 +31,23 @@ impl Shm {
         Ok(Self { map, fd })
     }
 
+    /// Maps all of an existing file shared, e.g. the file behind QEMU's RAM
+    /// (`memory-backend-file,share=on`): what either side writes the other sees.
+    pub fn open_file(path: &std::path::Path) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)?;
+        let len = usize::try_from(file.metadata()?.len())
+            .map_err(|_| io::Error::other("file too large to map"))?;
+        if len == 0 {
+            return Err(io::Error::other(format!("{} is empty", path.display())));
+        }
+        let fd = OwnedFd::from(file);
+        let map = Mapping::shared(fd.as_fd(), len)?;
+        Ok(Self { map, fd })
+    }
+
     /// The memfd, to pass to clients.
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()

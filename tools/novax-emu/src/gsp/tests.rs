@@ -11,8 +11,8 @@ use crate::queue::{
     checksum32, encode, get_u32, headers_valid, init_headers, publish_write_ptr, Received,
 };
 use crate::regs::{
-    cmd, elem, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_CMD, CTRL_RESULT, CTRL_SEQ, EMU_REGS,
-    NV_PGSP_QUEUE_HEAD, SHM_SIZE,
+    cmd, elem, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_ARG2, CTRL_CMD, CTRL_DATA, CTRL_DATA_SIZE,
+    CTRL_RESULT, CTRL_SEQ, EFAULT, EMU_REGS, ENODEV, NV_PGSP_QUEUE_HEAD, SHM_SIZE,
 };
 
 const MS: Duration = Duration::from_millis(1);
@@ -833,4 +833,52 @@ fn a_dead_gpu_is_watched_once_halted_and_a_new_client_keeps_the_counts() {
     g.gsp.doorbell(g.now);
     g.tick(MS);
     assert_eq!(halt_counts(&g), (0, 2, 1));
+}
+
+/// `READ_GPA`/`WRITE_GPA` with ARG2 = `len`.
+fn gpa_command(g: &mut Guest, c: u32, gpa: u64, len: u32) -> u32 {
+    g.mem().store_u32(CTRL_ARG2, len);
+    let (lo, hi) = (gpa as u32, (gpa >> 32) as u32);
+    g.control(c, lo, hi)
+}
+
+#[test]
+fn gpa_commands_copy_between_data_and_guest_ram() {
+    let mut g = Guest::new();
+    // Without guest RAM there is nothing to reach.
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 0x1000, 8), ENODEV);
+    let mut ram = VecMem::new(1 << 20);
+    ram.write(0x3000, b"written by the guest");
+    g.gsp
+        .attach_guest_ram(GuestRam::pc(Box::new(ram) as Box<dyn Mem>));
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 0x3000, 20), 0);
+    let mut b = [0; 20];
+    g.mem().read(CTRL_DATA, &mut b);
+    assert_eq!(&b, b"written by the guest");
+    // And back: DATA to RAM, seen by a read of another range that covers it.
+    g.mem().write(CTRL_DATA, b"by the GPU");
+    assert_eq!(gpa_command(&mut g, cmd::WRITE_GPA, 0xffff6, 10), 0);
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 0xffff0, 16), 0);
+    let mut b = [0; 16];
+    g.mem().read(CTRL_DATA, &mut b);
+    assert_eq!(&b, b"\0\0\0\0\0\0by the GPU");
+    // Past the end of RAM, across it, wrapping, and lengths out of range.
+    g.mem().fill(CTRL_DATA, CTRL_DATA_SIZE, 0xa5);
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 1 << 20, 1), EFAULT);
+    assert_eq!(
+        gpa_command(&mut g, cmd::WRITE_GPA, (1 << 20) - 4, 8),
+        EFAULT
+    );
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, u64::MAX - 3, 8), EFAULT);
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 0, 0), 22);
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, 0, 0x801), 22);
+    // A fault copied nothing: DATA is as it was, and the RAM's last bytes (the end of the
+    // write above) too.
+    let mut b = [0; 16];
+    g.mem().read(CTRL_DATA, &mut b);
+    assert_eq!(b, [0xa5; 16]);
+    assert_eq!(gpa_command(&mut g, cmd::READ_GPA, (1 << 20) - 8, 8), 0);
+    let mut b = [0; 8];
+    g.mem().read(CTRL_DATA, &mut b);
+    assert_eq!(&b, b" the GPU");
 }
