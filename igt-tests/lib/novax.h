@@ -131,7 +131,17 @@ enum novax_emu_cmd {
 	NOVAX_EMU_CMD_EVENT_RATE = 5,
 	NOVAX_EMU_CMD_ERROR_LOG = 6,
 	NOVAX_EMU_CMD_SET_CHIP_ID = 7,	/* ARG0 BOOT_0, ARG1 BOOT_42, until the emulator exits */
+	NOVAX_EMU_CMD_READ_GPA = 8,	/* guest RAM at ARG1:ARG0, ARG2 bytes, to DATA */
+	NOVAX_EMU_CMD_WRITE_GPA = 9,	/* DATA's first ARG2 bytes to guest RAM at ARG1:ARG0 */
+	NOVAX_EMU_CMD_TRANSLATE = 10,	/* walk the GMMU tables at DATA[0..8] for VA ARG1:ARG0 */
 };
+
+/* TRANSLATE's flags: read-only, non-coherent, KIND 15:8, page size in KiB 31:16. */
+#define NOVAX_EMU_TRANSLATE_READ_ONLY (1u << 0)
+#define NOVAX_EMU_TRANSLATE_NON_COHERENT (1u << 1)
+
+/* The size of the test-control block's DATA window (the most a READ/WRITE_GPA moves). */
+#define NOVAX_EMU_DATA_SIZE 0x800
 
 enum novax_emu_fault {
 	NOVAX_EMU_FAULT_BAD_CHECKSUM = 1,
@@ -171,6 +181,21 @@ void novax_emu_close(struct novax_emu *emu);
 uint32_t novax_emu_cmd(struct novax_emu *emu, enum novax_emu_cmd cmd, uint32_t arg0,
 		       uint32_t arg1);
 uint64_t novax_emu_stat(struct novax_emu *emu, enum novax_emu_stat stat);
+/*
+ * The emulated GPU's view of guest RAM: LEN (1..NOVAX_EMU_DATA_SIZE) bytes at guest-physical
+ * address GPA, read into BUF or written from DATA. Returns RESULT: 0, 14 (EFAULT: not all
+ * guest RAM), 19 (ENODEV: the emulator has no guest RAM) or 22 (EINVAL: bad length).
+ */
+uint32_t novax_emu_read_gpa(struct novax_emu *emu, uint64_t gpa, void *buf, uint32_t len);
+uint32_t novax_emu_write_gpa(struct novax_emu *emu, uint64_t gpa, const void *data, uint32_t len);
+/*
+ * The emulated GPU's MMU walk of VA in the GMMU v2 tables whose page directory is at
+ * guest-physical PDB. Returns RESULT: 0 (PA and FLAGS set), 14 (a fault: FAULT = level 7:0,
+ * 0 PDE3 .. 4 PTE, and reason 15:8, 1 VA range, 2 invalid PDE, 3 invalid PTE, 4 huge page,
+ * 5 aperture, 6 not RAM) or 19 (no guest RAM).
+ */
+uint32_t novax_emu_translate(struct novax_emu *emu, uint64_t pdb, uint64_t va, uint64_t *pa,
+			     uint32_t *flags, uint32_t *fault);
 /* GSP_STATE: 0 halted, 1 running, 2 dead. */
 uint32_t novax_emu_gsp_state(struct novax_emu *emu);
 /* A register of the window (BAR2 offset OFF < 2 MiB), e.g. NV_PMC_BOOT_0 at 0. */

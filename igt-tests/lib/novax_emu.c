@@ -27,7 +27,9 @@
 #define CTL_SEQ (CTL + 0x0c)
 #define CTL_ACK (CTL + 0x10)
 #define CTL_RESULT (CTL + 0x14)
+#define CTL_ARG2 (CTL + 0x18)
 #define CTL_STATS (CTL + 0x40)
+#define CTL_DATA (CTL + 0x800)
 
 /* The emulator polls the block at least every 2 ms; a slow (TCG) host gets plenty more. */
 #define ACK_TIMEOUT_MS 5000
@@ -105,6 +107,39 @@ uint32_t novax_emu_cmd(struct novax_emu *emu, enum novax_emu_cmd cmd, uint32_t a
 	igt_debug("emulator command %d (%u, %u): result %u\n", cmd, arg0, arg1,
 		  rd32(emu, CTL_RESULT));
 	return rd32(emu, CTL_RESULT);
+}
+
+uint32_t novax_emu_read_gpa(struct novax_emu *emu, uint64_t gpa, void *buf, uint32_t len)
+{
+	uint32_t r;
+
+	wr32(emu, CTL_ARG2, len);
+	r = novax_emu_cmd(emu, NOVAX_EMU_CMD_READ_GPA, (uint32_t)gpa, (uint32_t)(gpa >> 32));
+	/* Byte by byte from the volatile window (LEN was checked by the emulator if r is 0). */
+	for (uint32_t i = 0; !r && i < len; i++)
+		((uint8_t *)buf)[i] = emu->bar[CTL_DATA + i];
+	return r;
+}
+
+uint32_t novax_emu_write_gpa(struct novax_emu *emu, uint64_t gpa, const void *data, uint32_t len)
+{
+	wr32(emu, CTL_ARG2, len);
+	for (uint32_t i = 0; i < len && i < NOVAX_EMU_DATA_SIZE; i++)
+		emu->bar[CTL_DATA + i] = ((const uint8_t *)data)[i];
+	return novax_emu_cmd(emu, NOVAX_EMU_CMD_WRITE_GPA, (uint32_t)gpa, (uint32_t)(gpa >> 32));
+}
+
+uint32_t novax_emu_translate(struct novax_emu *emu, uint64_t pdb, uint64_t va, uint64_t *pa,
+			     uint32_t *flags, uint32_t *fault)
+{
+	uint32_t r;
+
+	*(volatile uint64_t *)(emu->bar + CTL_DATA) = pdb;
+	r = novax_emu_cmd(emu, NOVAX_EMU_CMD_TRANSLATE, (uint32_t)va, (uint32_t)(va >> 32));
+	*pa = *(volatile uint64_t *)(emu->bar + CTL_DATA + 8);
+	*flags = rd32(emu, CTL_DATA + 16);
+	*fault = rd32(emu, CTL_DATA + 20);
+	return r;
 }
 
 uint64_t novax_emu_stat(struct novax_emu *emu, enum novax_emu_stat stat)
