@@ -21,6 +21,7 @@ mod export;
 mod gsp;
 mod iface;
 mod irq;
+mod mmu;
 mod regs;
 
 use chip::{Refusal, Spec};
