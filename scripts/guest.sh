@@ -42,9 +42,14 @@ append="console=ttyS0 panic=-1 oops=panic printk.devkmsg=on"
 # 2 GiB: novax_limits maps and touches a 1 GiB object (the initramfs lives in RAM too). The
 # RAM is a shared file that the emulator maps as well: the emulated GPU reaches guest memory by
 # guest-physical address, as a real one does by bus address (no vIOMMU on `pc`). tmpfs keeps it
-# off the disk; its pages are allocated as the guest touches them.
+# off the disk; its pages are allocated as the guest touches them, so it needs room for all
+# 2 GiB (a container's 64 MiB /dev/shm would SIGBUS QEMU): else the file goes to the build
+# directory, in the page cache.
 ram_dir=/dev/shm
-[ -d "$ram_dir" ] && [ -w "$ram_dir" ] || ram_dir=$dir
+avail_kib=$(df -Pk "$ram_dir" 2>/dev/null | awk 'NR == 2 {print $4}')
+if ! [ -d "$ram_dir" ] || ! [ -w "$ram_dir" ] || [ "${avail_kib:-0}" -lt $((3 << 20)) ]; then
+    ram_dir=$dir
+fi
 ram=$ram_dir/novax-ram-$name-$$
 emu_pid=
 cleanup() {
