@@ -166,6 +166,10 @@ enum novax_emu_stat {
 	NOVAX_EMU_STAT_FAULTS_INJECTED = 3,
 	NOVAX_EMU_STAT_EVENTS_POSTED = 4,
 	NOVAX_EMU_STAT_BAD_COMMANDS = 5,
+	/* Cumulative since the emulator started, not reset at boot ("After the halt"). */
+	NOVAX_EMU_STAT_HALTED_DOORBELLS = 6,
+	NOVAX_EMU_STAT_HALTED_WRITES = 7,
+	NOVAX_EMU_STAT_HALTS = 8,
 };
 
 struct novax_emu {
