@@ -260,8 +260,9 @@ pub mod function {
     pub const EMU_TICK: u32 = 0xf101;
 }
 
-/// `rpc_result` for an unknown function: `NV_ERR_NOT_SUPPORTED`.
-pub const NV_ERR_NOT_SUPPORTED: u32 = 0x1f;
+/// `rpc_result` for an unknown function: `NV_ERR_NOT_SUPPORTED` (open-gpu-kernel-modules'
+/// `nvstatuscodes.h`; 0x1f there is `NV_ERR_INVALID_ARGUMENT`).
+pub const NV_ERR_NOT_SUPPORTED: u32 = 0x56;
 
 /// Size of `novax_emu_static_info`.
 pub const STATIC_INFO_SIZE: usize = 128;

@@ -278,7 +278,7 @@ fn rpcs() {
     assert_eq!(m[2].rpc.payload, Chip::default_chip().static_info());
     assert_eq!(m[3].rpc.sequence, s4);
     assert_eq!(m[3].rpc.function, 0x1234);
-    assert_eq!(m[3].rpc.result, 0x1f);
+    assert_eq!(m[3].rpc.result, 0x56); // NV_ERR_NOT_SUPPORTED
     assert!(m[3].rpc.payload.is_empty());
     let s = g.gsp.stats();
     assert_eq!((s.commands, s.posted, s.events), (4, 5, 1));
