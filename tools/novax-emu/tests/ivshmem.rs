@@ -490,10 +490,10 @@ fn full_loop() {
     assert_eq!(&name[..end], b"NVIDIA AD102 (novax emulated)");
     assert_eq!(&p[104..112], b"570.144\0");
 
-    // Unknown function.
+    // Unknown function: NV_ERR_NOT_SUPPORTED.
     let s = g.send(0xabcd, b"??");
     let m = g.recv_valid();
-    assert_eq!((m.function, m.result, m.sequence), (0xabcd, 0x1f, s));
+    assert_eq!((m.function, m.result, m.sequence), (0xabcd, 0x56, s));
     assert!(m.payload.is_empty());
 
     // STATS: posted, commands, interrupts, faults, events, bad commands.
