@@ -25,7 +25,9 @@
 //! (4 KiB units), `KIND` 63:56.
 //!
 //! Where a PDE0 names both tables, a valid big PTE translates and an invalid one falls through
-//! to the small PT (as nouveau relies on when it mixes page sizes in one 2 MiB range).
+//! to the small PT (as nouveau relies on when it mixes page sizes in one 2 MiB range), unless
+//! the invalid big PTE has `PRIVILEGE` set, which tells the MMU to ignore the small PTEs
+//! (nouveau's `gp100_vmm_lpt_invalid`). Sparse entries (invalid with `VOL`) are not modelled.
 //!
 //! The emulated GPU has no video memory yet, so only the system apertures resolve; video and
 //! peer are faults, as are tables or pages outside guest RAM. The TLB caches translations
@@ -50,6 +52,8 @@ const PDE_APERTURE_VIDEO: u64 = 1;
 const PTE_APERTURE_VIDEO: u64 = 0;
 const PTE_APERTURE_PEER: u64 = 1;
 const PTE_APERTURE_SYS_COH: u64 = 2;
+/// PTE `PRIVILEGE` 5 (in an invalid LPT entry: do not fall through to the small PTEs).
+const PTE_PRIVILEGE: u64 = 1 << 5;
 /// `ADDRESS_SYS` 53:8 (46 bits).
 const ADDR_MASK: u64 = (1 << 46) - 1;
 /// `ADDRESS_BIG_SYS` 53:4 (50 bits).
@@ -140,9 +144,13 @@ pub struct Translation {
     pub kind: u8,
 }
 
-/// One page-table entry's physical address: `base + index * size`, in RAM and aligned.
+/// The page-table entry at `base + index * size`, which must be in RAM and aligned. `base`
+/// comes from the guest (a PDB or a PDE), so the sum may overflow: that is not RAM either.
 fn entry<M: Mem>(ram: &GuestRam<M>, base: u64, index: u64, size: u64) -> Result<u64, FaultReason> {
-    let gpa = base + index * size;
+    let gpa = index
+        .checked_mul(size)
+        .and_then(|o| base.checked_add(o))
+        .ok_or(FaultReason::NotRam)?;
     ram.load_u64(gpa).map_err(|_| FaultReason::NotRam)
 }
 
@@ -205,7 +213,12 @@ pub fn walk<M: Mem>(ram: &GuestRam<M>, pdb: u64, va: u64) -> Result<Translation,
         }
         let pte = entry(ram, table, index, 8).map_err(|r| fault(Level::Pte, r))?;
         if pte & 1 != 0 {
-            return page(pte, va, size).map_err(|r| fault(Level::Pte, r));
+            return page(ram, pte, va, size).map_err(|r| fault(Level::Pte, r));
+        }
+        // An invalid big PTE with PRIVILEGE set tells the MMU not to look at the small PTEs
+        // (nouveau's `gp100_vmm_lpt_invalid`); without it the walk falls through to them.
+        if size == BIG_PAGE && pte & PTE_PRIVILEGE != 0 {
+            return Err(fault(Level::Pte, FaultReason::InvalidPte));
         }
     }
     Err(if named {
@@ -215,17 +228,28 @@ pub fn walk<M: Mem>(ram: &GuestRam<M>, pdb: u64, va: u64) -> Result<Translation,
     })
 }
 
-/// A valid PTE's translation of `va`.
-fn page(pte: u64, va: u64, size: u64) -> Result<Translation, FaultReason> {
+/// A valid PTE's translation of `va`; the whole page must be guest RAM.
+fn page<M: Mem>(
+    ram: &GuestRam<M>,
+    pte: u64,
+    va: u64,
+    size: u64,
+) -> Result<Translation, FaultReason> {
     let aperture = (pte >> 1) & 3;
     if aperture == PTE_APERTURE_VIDEO || aperture == PTE_APERTURE_PEER {
         return Err(FaultReason::Aperture);
     }
-    let base = ((pte >> 8) & ADDR_MASK) << 12;
+    // A big page's address is 64 KiB-aligned by the format's use; its low bits, if a driver
+    // set them, are ignored as the hardware ignores them.
+    let base = (((pte >> 8) & ADDR_MASK) << 12) & !(size - 1);
+    if ram
+        .offset(base, usize::try_from(size).unwrap_or(usize::MAX))
+        .is_none()
+    {
+        return Err(FaultReason::NotRam);
+    }
     Ok(Translation {
-        // A big page's address is 64 KiB-aligned by the format's use; its low bits, if a driver
-        // set them, are ignored as the hardware ignores them.
-        pa: (base & !(size - 1)) | (va & (size - 1)),
+        pa: base | (va & (size - 1)),
         page_size: size,
         read_only: pte & (1 << 6) != 0,
         non_coherent: aperture != PTE_APERTURE_SYS_COH,

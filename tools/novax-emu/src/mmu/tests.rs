@@ -130,11 +130,11 @@ fn entries_match_hand_computed_values() {
     // A big-page table at 0x200100 (256-byte aligned): 0x2001 at bit 4.
     assert_eq!(dual_big(0x20_0100), 0x2_0014);
     let mut t = Tables::new();
-    t.map(0x1_0000_3000, 0x1234_5000, false, true);
+    t.map(0x1_0000_3000, 0x0123_4000, false, true);
     assert_eq!(
         walk(&t.ram, t.pdb, 0x1_0000_3abc),
         Ok(Translation {
-            pa: 0x1234_5abc,
+            pa: 0x0123_4abc,
             page_size: SMALL_PAGE,
             read_only: true,
             non_coherent: false,
@@ -312,4 +312,61 @@ fn the_tlb_keeps_stale_translations_until_invalidated() {
     tlb.invalidate_all();
     let (hits, misses) = tlb.counts();
     assert!(hits >= 3 && misses >= TLB_ENTRIES as u64, "{hits} {misses}");
+}
+
+#[test]
+fn guest_values_cannot_reach_outside_ram() {
+    let mut t = Tables::new();
+    // A PDB whose entries' addresses overflow: not RAM, and no arithmetic panic.
+    for va in [0, 3 << 47] {
+        let e = walk(&t.ram, u64::MAX - 7, va).unwrap_err();
+        assert_eq!((e.level, e.reason), (Level::Pde3, FaultReason::NotRam));
+    }
+    // A PTE naming a page outside RAM, or just past its end in either size (a big page's
+    // address is taken 64 KiB-aligned, so one at the last 4 KiB is the last 64 KiB, in RAM).
+    t.map(0x5000, 1 << 40, false, false);
+    assert_eq!(
+        walk(&t.ram, t.pdb, 0x5000).unwrap_err().reason,
+        FaultReason::NotRam
+    );
+    t.map(0x6000, RAM as u64, false, false);
+    assert_eq!(
+        walk(&t.ram, t.pdb, 0x6000).unwrap_err().reason,
+        FaultReason::NotRam
+    );
+    t.map(0x10_0000, RAM as u64, true, false);
+    assert_eq!(
+        walk(&t.ram, t.pdb, 0x10_0000).unwrap_err().reason,
+        FaultReason::NotRam
+    );
+    t.map(0x10_0000, RAM as u64 - BIG_PAGE, true, false);
+    assert!(walk(&t.ram, t.pdb, 0x10_ffff).is_ok());
+}
+
+#[test]
+fn apertures_and_the_privileged_invalid_big_pte() {
+    let mut t = Tables::new();
+    // Non-coherent system memory (aperture 3) translates, flagged; peer (1) is a fault.
+    let slot = t.pte_slot(0x7000, false);
+    t.ram
+        .store_u64(slot, (0x30_0000 >> 12) << 8 | 3 << 1 | 1)
+        .unwrap();
+    let tr = walk(&t.ram, t.pdb, 0x7010).unwrap();
+    assert!(tr.non_coherent && !tr.read_only);
+    assert_eq!(tr.pa, 0x30_0010);
+    t.ram
+        .store_u64(slot, (0x30_0000 >> 12) << 8 | 1 << 1 | 1)
+        .unwrap();
+    assert_eq!(
+        walk(&t.ram, t.pdb, 0x7010).unwrap_err().reason,
+        FaultReason::Aperture
+    );
+    // Small page mapped, big PTE invalid: falls through; invalid with PRIVILEGE: it does not.
+    t.map(0x7000, 0x40_0000, false, false);
+    t.unmap(0x0, true);
+    assert_eq!(walk(&t.ram, t.pdb, 0x7000).unwrap().pa, 0x40_0000);
+    let big = t.pte_slot(0x0, true);
+    t.ram.store_u64(big, 1 << 5).unwrap();
+    let e = walk(&t.ram, t.pdb, 0x7000).unwrap_err();
+    assert_eq!((e.level, e.reason), (Level::Pte, FaultReason::InvalidPte));
 }
