@@ -165,5 +165,11 @@ pub(crate) fn pte(addr: u64, flags: PteFlags) -> u64 {
         | 1
 }
 
+/// Whether a PTE can name a page of `size` at bus address `addr`: aligned to the page and
+/// within `ADDRESS_SYS` (46 bits of 4 KiB units: below 2^58).
+pub(crate) fn pte_addr_ok(addr: u64, size: PageSize) -> bool {
+    addr % size.bytes() == 0 && addr >> 58 == 0
+}
+
 /// An invalid PTE: the GPU faults on it (and, in a dual PDE0's LPT, falls through to the PT).
 pub(crate) const PTE_INVALID: u64 = 0;

@@ -23,6 +23,9 @@ struct Pool {
     used: KVec<AtomicBool>,
     /// Allocations left before they fail (`usize::MAX`: never).
     budget: AtomicUsize,
+    /// Set by a read of anything but a live table page: a walk that followed an entry the tree
+    /// should have cleared.
+    dangling: AtomicBool,
 }
 
 impl Pool {
@@ -40,6 +43,7 @@ impl Pool {
                 words,
                 used,
                 budget: AtomicUsize::new(usize::MAX),
+                dangling: AtomicBool::new(false),
             },
             GFP_KERNEL,
         )?)
@@ -49,13 +53,26 @@ impl Pool {
         self.used.iter().filter(|u| u.load(Relaxed)).count()
     }
 
-    /// The word at `index` of the live table page at `addr`, `None` for anything else.
+    /// The word at `index` of the live table page at `addr`; `None`, and `dangling` set, for
+    /// anything else.
     fn read(&self, addr: u64, index: usize) -> Option<u64> {
-        let page = usize::try_from(addr.checked_sub(POOL_BASE)? / 4096).ok()?;
-        if addr % 4096 != 0 || page >= POOL || index >= 512 || !self.used[page].load(Relaxed) {
+        let page = addr
+            .checked_sub(POOL_BASE)
+            .and_then(|o| usize::try_from(o / 4096).ok())
+            .filter(|&p| addr % 4096 == 0 && p < POOL && index < 512 && self.used[p].load(Relaxed));
+        let Some(page) = page else {
+            self.dangling.store(true, Relaxed);
             return None;
-        }
+        };
         Some(self.words[page * 512 + index].load(Relaxed))
+    }
+
+    /// Fails `test` if any walk so far read a page that was not a live table.
+    fn check_no_dangling(&self, test: &Test) {
+        test.expect(
+            !self.dangling.load(Relaxed),
+            c_str!("no walk into a freed or unknown table"),
+        );
     }
 }
 
@@ -170,11 +187,10 @@ fn bind(
 }
 
 /// Clears and prunes `size` bytes at `va`, and frees the unlinked tables at once (a test has
-/// no TLB to wait for).
-fn unbind(t: &mut PageTables<PoolAlloc>, va: u64, size: u64) -> usize {
-    t.clear(va, size);
-    let gone = t.prune(va, size);
-    gone.pages()
+/// no TLB to wait for); returns how many there were.
+fn unbind(t: &mut PageTables<PoolAlloc>, va: u64, size: u64) -> Result<usize> {
+    t.clear(va, size)?;
+    Ok(t.prune(va, size).pages())
 }
 
 fn setup(test: &Test) -> Option<(Arc<Pool>, PageTables<PoolAlloc>)> {
@@ -267,7 +283,7 @@ fn map_and_unmap(test: &Test) {
         None,
         c_str!("after the range"),
     );
-    t.clear(va, 16 << 12);
+    test.expect_eq(t.clear(va, 16 << 12), Ok(()), c_str!("clear"));
     let gone = t.prune(va, 16 << 12);
     test.expect_eq(t.pages(), 1, c_str!("only the root left"));
     test.expect_eq(gone.pages(), 4, c_str!("four tables unlinked"));
@@ -275,8 +291,15 @@ fn map_and_unmap(test: &Test) {
     test.expect_eq(walk(&pool, t.pdb(), va), None, c_str!("unmapped"));
     drop(gone);
     test.expect_eq(pool.in_use(), 1, c_str!("freed once dropped"));
+    // The root no longer links what was freed: the walk stops there.
+    test.expect_eq(
+        walk(&pool, t.pdb(), va),
+        None,
+        c_str!("unmapped after the free"),
+    );
     drop(t);
     test.expect_eq(pool.in_use(), 0, c_str!("all freed with the tree"));
+    pool.check_no_dangling(test);
 }
 
 /// 64 KiB pages, small pages over part of them, and a map over a map.
@@ -343,9 +366,66 @@ fn big_pages_and_replacement(test: &Test) {
         c_str!("neighbour"),
     );
     // Unmapping the whole range leaves nothing mapped and only the root.
-    let _ = unbind(&mut t, va, 2 << 20);
+    test.expect_eq(
+        unbind(&mut t, va, 2 << 20),
+        Ok(5),
+        c_str!("PDE2, PDE1, PDE0, LPT, PT"),
+    );
+    test.expect_eq(
+        walk(&pool, t.pdb(), va + 0x2_0010),
+        None,
+        c_str!("unmapped"),
+    );
     test.expect_eq(t.pages(), 1, c_str!("root only"));
     test.expect_eq(pool.in_use(), 1, c_str!("tables freed"));
+    pool.check_no_dangling(test);
+}
+
+/// Ranges across a 2 MiB boundary need two page tables: a bind over both works, and a map
+/// over a range only half prepared writes nothing.
+fn across_tables(test: &Test) {
+    let Some((pool, mut t)) = setup(test) else {
+        return;
+    };
+    let s = PageSize::Small;
+    if let Err(e) = bind(&mut t, 0x1f_f000, 0x2000, s, 0x7000_0000, RW) {
+        return test.fail(format_args!("bind across: {e:?}"));
+    }
+    test.expect_eq(
+        walk(&pool, t.pdb(), 0x1f_f004),
+        Some((0x7000_0004, 4096, false)),
+        c_str!("first"),
+    );
+    test.expect_eq(
+        walk(&pool, t.pdb(), 0x20_0004),
+        Some((0x7000_1004, 4096, false)),
+        c_str!("second"),
+    );
+    test.expect_eq(t.pages(), 6, c_str!("root, PDE2, PDE1, PDE0, two PTs"));
+    // Prepared: only the first of the two chunks.
+    test.expect_eq(
+        t.prepare(0x3f_f000, 0x1000, s),
+        Ok(()),
+        c_str!("half prepare"),
+    );
+    let mut addrs = [0x7100_0000u64, 0x7100_1000].into_iter();
+    test.expect_eq(
+        t.map(0x3f_f000, 0x2000, s, RW, &mut addrs),
+        Err(EINVAL),
+        c_str!("half map"),
+    );
+    test.expect_eq(
+        walk(&pool, t.pdb(), 0x3f_f000),
+        None,
+        c_str!("nothing written"),
+    );
+    test.expect_eq(
+        unbind(&mut t, 0, 8 << 20).map(|_| t.pages()),
+        Ok(1),
+        c_str!("root only"),
+    );
+    test.expect_eq(pool.in_use(), 1, c_str!("tables freed"));
+    pool.check_no_dangling(test);
 }
 
 /// Bad ranges and unprepared maps are `EINVAL` and write nothing; a failed prepare leaves the
@@ -462,7 +542,9 @@ fn random_against_reference(test: &Test) {
             }
         }
         if next(&mut rng) % 4 == 0 {
-            unbind(&mut t, va, size);
+            if let Err(e) = unbind(&mut t, va, size) {
+                return test.fail(format_args!("unbind {va:#x}+{size:#x}: {e:?}"));
+            }
             for r in &mut reference[base..base + n] {
                 *r = None;
             }
@@ -496,10 +578,13 @@ fn random_against_reference(test: &Test) {
     }
     test.expect_eq(bad, 0, c_str!("pages that differ"));
     for &chunk in &CHUNKS {
-        unbind(&mut t, chunk, 2 << 20);
+        let _ = unbind(&mut t, chunk, 2 << 20);
+        // The tables are freed now: a walk must stop at a cleared entry, not reach them.
+        test.expect_eq(walk(&pool, t.pdb(), chunk), None, c_str!("unmapped chunk"));
     }
     test.expect_eq(t.pages(), 1, c_str!("root only at the end"));
     test.expect_eq(pool.in_use(), 1, c_str!("no table leaked"));
+    pool.check_no_dangling(test);
 }
 
 kernel::kunit_suite!(
@@ -508,6 +593,7 @@ kernel::kunit_suite!(
         encodings,
         map_and_unmap,
         big_pages_and_replacement,
+        across_tables,
         errors_change_nothing,
         random_against_reference
     ]

@@ -12,7 +12,10 @@
 //! invalidated it, and only then may the pages be reused.
 //!
 //! Each node counts its valid entries (PTEs in a page table, linked tables in a directory), so
-//! pruning knows which tables are empty without reading them back.
+//! pruning knows which tables are empty without reading them back. A prepared table holds no
+//! valid entry until it is mapped, so a prune of an overlapping range between the two undoes
+//! the preparation: callers keep prepare, map and prune of a VA space under one lock, in that
+//! order.
 //!
 //! # Invariants
 //!
@@ -192,8 +195,11 @@ impl<A: TableAlloc> PageTables<A> {
 
     /// Writes PTEs for `va..va + size` in `page`s, the page at `va + i * page` at the bus
     /// address `addrs` yields `i`th, after clearing whatever either page size mapped there (so
-    /// a VA has at most one PTE). The range must have been prepared for `page`; `EINVAL` if not
-    /// (nothing written then), or if `addrs` runs out (the range is then cleared).
+    /// a VA has at most one PTE). A 64 KiB page the range only partly covers is cleared whole:
+    /// the caller remaps what it keeps of it in 4 KiB pages. The range must have been prepared
+    /// for `page`: `EINVAL` if not, with nothing written. `EINVAL` too, with the range left
+    /// cleared, if `addrs` runs out or yields an address not aligned to `page` or beyond what a
+    /// PTE holds (2^58); addresses beyond the range's pages are not taken.
     pub(crate) fn map(
         &mut self,
         va: u64,
@@ -210,11 +216,11 @@ impl<A: TableAlloc> PageTables<A> {
             }
             chunk = (chunk | (DirLevel::Pde0.span() - 1)) + 1;
         }
-        self.clear(va, size);
+        self.clear(va, size)?;
         let mut at = va;
         while at < end {
-            let Some(addr) = addrs.next() else {
-                self.clear(va, size);
+            let Some(addr) = addrs.next().filter(|&a| format::pte_addr_ok(a, page)) else {
+                self.clear(va, size)?;
                 return Err(EINVAL);
             };
             let Some(pt) = self.table(at, page, false)? else {
@@ -229,12 +235,11 @@ impl<A: TableAlloc> PageTables<A> {
         Ok(())
     }
 
-    /// Writes invalid PTEs over `va..va + size` (4 KiB-aligned), in both page sizes. Never
-    /// allocates; tables left empty stay linked until [`Self::prune`].
-    pub(crate) fn clear(&mut self, va: u64, size: u64) {
-        let Ok(end) = check_range(va, size, PageSize::Small) else {
-            return;
-        };
+    /// Writes invalid PTEs over `va..va + size` (whole 4 KiB pages within the 49-bit VA, else
+    /// `EINVAL` and nothing cleared), in both page sizes. Never allocates; tables left empty
+    /// stay linked until [`Self::prune`].
+    pub(crate) fn clear(&mut self, va: u64, size: u64) -> Result {
+        let end = check_range(va, size, PageSize::Small)?;
         for page in [PageSize::Small, PageSize::Big] {
             let mut at = va & !(page.bytes() - 1);
             while at < end {
@@ -251,6 +256,7 @@ impl<A: TableAlloc> PageTables<A> {
                 at += page.bytes();
             }
         }
+        Ok(())
     }
 
     /// Unlinks every empty table under `va..va + size` (tables with no valid entry, then
@@ -258,6 +264,9 @@ impl<A: TableAlloc> PageTables<A> {
     /// GPU's TLB no longer holds their entries.
     pub(crate) fn prune(&mut self, va: u64, size: u64) -> Unlinked<A::Page> {
         let mut out = Unlinked { nodes: KVec::new() };
+        if size == 0 {
+            return out;
+        }
         let end = va.saturating_add(size).min(1 << VA_BITS);
         let removed = prune_node(&mut self.root, DirLevel::Pde3, 0, va, end, &mut out);
         // INVARIANT: `removed` pages left the tree.
