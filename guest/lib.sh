@@ -30,3 +30,15 @@ novax_nodes() {
         fi
     done
 }
+
+# device_works RESULT WHEN: RESULT passes if the device still does everything a client uses
+# (novax_abi on $render and $card: every novax ioctl, GEM create/mmap/write/read, PRIME, a GSP
+# echo, dumb buffers and framebuffers, errnos included); else it fails, saying WHEN.
+device_works() {
+    if [ -c "$render" ] && [ -c "$card" ] && novax_abi $render $card > /tmp/abi-works.txt 2>&1; then
+        pass "$1" "$(grep -c '^ok ' /tmp/abi-works.txt) calls as specified"
+    else
+        fail "$1" "$2"
+        grep -v '^ok ' /tmp/abi-works.txt | head -20
+    fi
+}

@@ -37,6 +37,8 @@ stage() {
 collect_kunit() { # collect_kunit LOG [PREFIX]
     local line status name n=0 prefix=${2:-kunit}
     while IFS= read -r line; do
+        # The serial console ends its lines with CR LF: the CR is not part of a name.
+        line=${line%$'\r'}
         line=${line#*] }
         case "$line" in
         "    ok "*|"    not ok "*) ;;

@@ -206,15 +206,11 @@ static int op_addfb2(void)
 	return e;
 }
 
-/* Setup done without a fault before an operation's sweep step. */
-static int setup_object(void)
-{
-	return create(render, 64 << 10, &handle);
-}
-
+/* Setups done without a fault before an operation's sweep step: a new object (what
+ * op_gem_create makes under the sweep), and one exported. */
 static int setup_exported(void)
 {
-	return setup_object() || op_export();
+	return op_gem_create() || op_export();
 }
 
 static int setup_dumb(void)
@@ -237,9 +233,9 @@ static const struct {
 	{ { "open", op_open, cl_open }, NULL, 0, 0 },
 	{ { "GETPARAM", op_getparam, NULL }, NULL, 1, 0 },
 	{ { "GEM_CREATE", op_gem_create, cl_gem }, NULL, 0, ENOSPC },
-	{ { "GEM_INFO", op_gem_info, cl_gem }, setup_object, 1, 0 },
+	{ { "GEM_INFO", op_gem_info, cl_gem }, op_gem_create, 1, 0 },
 	{ { "GSP_ECHO", op_echo, NULL }, NULL, 1, 0 },
-	{ { "PRIME_HANDLE_TO_FD", op_export, cl_export }, setup_object, 0, 0 },
+	{ { "PRIME_HANDLE_TO_FD", op_export, cl_export }, op_gem_create, 0, 0 },
 	{ { "PRIME_FD_TO_HANDLE", op_import, cl_export }, setup_exported, 0, 0 },
 	{ { "CREATE_DUMB", op_create_dumb, cl_dumb }, NULL, 0, ENOSPC },
 	{ { "ADDFB2", op_addfb2, cl_dumb }, setup_dumb, 0, 0 },
