@@ -94,6 +94,15 @@ impl DirLevel {
         }
     }
 
+    /// The tables a table at this level links: one per entry, two per PDE0 entry (the LPT and
+    /// the PT, at the entry's two words, [`pde0_word`]).
+    pub(crate) const fn slots(self) -> usize {
+        match self {
+            Self::Pde0 => 2 * Self::Pde0.entries(),
+            _ => self.entries(),
+        }
+    }
+
     /// The level below, `None` below PDE0 (page tables).
     pub(crate) const fn next(self) -> Option<Self> {
         match self {

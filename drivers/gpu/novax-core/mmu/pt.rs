@@ -103,7 +103,7 @@ fn check_range(va: u64, size: u64, page: PageSize) -> Result<u64> {
 impl<A: TableAlloc> PageTables<A> {
     /// An empty VA space: only the root (PDE3) table.
     pub(crate) fn new(alloc: A) -> Result<Self> {
-        let root = Node::new(&alloc, DirLevel::Pde3.entries())?;
+        let root = Node::new(&alloc, DirLevel::Pde3.slots())?;
         // INVARIANT: one table page, zeroed: no valid entries.
         Ok(Self {
             alloc,
@@ -146,22 +146,11 @@ impl<A: TableAlloc> PageTables<A> {
         let mut node = root;
         let mut level = DirLevel::Pde3;
         loop {
-            let (slot, word, children) = match level.next() {
-                Some(next) => {
-                    let i = level.index(va);
-                    // A PDE0 has two children per entry.
-                    let n = if next == DirLevel::Pde0 {
-                        2 * next.entries()
-                    } else {
-                        next.entries()
-                    };
-                    (i, i, n)
-                }
-                None => {
-                    let w = format::pde0_word(level.index(va), page);
-                    // A page table has no children.
-                    (w, w, 0)
-                }
+            // A table's child slots are its entries' words (two per PDE0 entry), so the slot
+            // is also where the entry goes; a page table links nothing.
+            let (slot, children) = match level.next() {
+                Some(next) => (level.index(va), next.slots()),
+                None => (format::pde0_word(level.index(va), page), 0),
             };
             if node.children[slot].is_none() {
                 if !create {
@@ -175,7 +164,7 @@ impl<A: TableAlloc> PageTables<A> {
                     None => format::pde0_small(addr),
                 };
                 node.children[slot] = Some(child);
-                node.page.write(word, entry);
+                node.page.write(slot, entry);
                 // INVARIANT: the entry names the new child; one more valid entry, one more page.
                 node.used += 1;
                 *pages += 1;
