@@ -19,7 +19,7 @@ drm_printer
 iosys_map
 kunit
 lock_class_key
-sg_table
+scatterlist
 vm_area_struct
 '
 cd "$TOP"

@@ -13,6 +13,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
 #include <linux/pagemap.h>
+#include <linux/uaccess.h>
 
 void rust_helper_drm_gem_object_get(struct drm_gem_object *obj)
 {
@@ -82,4 +83,11 @@ size_t rust_helper_drm_prime_import_size(struct dma_buf_attachment *attach)
 int rust_helper_drm_faux_dma_mask(struct device *dev)
 {
 	return dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(64));
+}
+
+/* copy_struct_from_user() is inline: extensible ioctl arguments (rust/kernel/drm/ioctl.rs). */
+int rust_helper_copy_struct_from_user(void *dst, size_t ksize, const void __user *src,
+				      size_t usize)
+{
+	return copy_struct_from_user(dst, ksize, src, usize);
 }

@@ -167,15 +167,20 @@ fn drm_minor(test: &Test) {
 }
 
 fn drm_file(test: &Test) {
-    check(test, layout!(drm_file: driver_priv, minor));
+    check(test, layout!(drm_file: driver_priv, minor, client_id));
 }
 
 fn drm_gem_object(test: &Test) {
-    check(test, layout!(drm_gem_object: size, dev, funcs, vma_node));
+    check(test, layout!(drm_gem_object: size, dev, funcs, vma_node, import_attach));
 }
 
 fn drm_gem_shmem_object(test: &Test) {
     check(test, layout!(drm_gem_shmem_object: base, sgt));
+}
+
+/// The table `dma::Segments` walks.
+fn sg_table(test: &Test) {
+    check(test, layout!(sg_table: sgl, nents));
 }
 
 fn drm_gem_object_funcs(test: &Test) {
@@ -217,6 +222,7 @@ crate::kunit_suite!(
         drm_file,
         drm_gem_object,
         drm_gem_shmem_object,
+        sg_table,
         drm_gem_object_funcs,
         drm_ioctl_desc,
         kunit_and_device_type

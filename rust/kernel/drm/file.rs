@@ -67,6 +67,12 @@ impl<T: DriverFile> File<T> {
         unsafe { <Pin<KBox<T>> as ForeignOwnable>::borrow((*self.as_raw()).driver_priv) }
     }
 
+    /// The file's client id, unique on the system, as `drm-client-id` in its fdinfo.
+    pub fn client_id(&self) -> u64 {
+        // SAFETY: `client_id` is set before `open` and never changes.
+        unsafe { (*self.as_raw()).client_id }
+    }
+
     /// The device this file is open on.
     pub fn device(&self) -> &drm::Device<T::Driver> {
         // SAFETY: `minor` is set before `open` and stays valid while the file is open; the file

@@ -17,6 +17,24 @@ use crate::{
     str::CStr,
 };
 
+/// Copies a structure of `src_size` bytes that userspace has at `src` into `dst`, as C's
+/// `copy_struct_from_user()` does for extensible ioctl arguments: a shorter source is
+/// zero-extended, a longer one is accepted if the bytes beyond `dst` are zero (else `E2BIG`).
+/// `EFAULT` for an address userspace cannot read.
+pub fn copy_struct_from_user(dst: &mut [u8], src: u64, src_size: usize) -> Result {
+    let addr = usize::try_from(src).map_err(|_| crate::error::code::EFAULT)?;
+    // SAFETY: `dst` is valid for writes of `dst.len()` bytes; the callee reads the user
+    // address with the user-access checks. The integer-to-pointer cast makes a user pointer.
+    crate::error::to_result(unsafe {
+        bindings::copy_struct_from_user(
+            dst.as_mut_ptr().cast(),
+            dst.len(),
+            addr as *const c_void,
+            src_size,
+        )
+    })
+}
+
 /// The ioctl needs an authenticated client on the primary node (`DRM_AUTH`).
 pub const AUTH: u32 = bindings::drm_ioctl_flags_DRM_AUTH;
 /// The ioctl needs the current DRM master (`DRM_MASTER`).

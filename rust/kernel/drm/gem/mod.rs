@@ -18,7 +18,7 @@ mod shmem;
 pub(crate) use dumb::dumb_create_callback;
 pub use dumb::{DumbArgs, DumbBuffer, LinearLayout};
 pub(crate) use shmem::prime_import_sg_table_callback;
-pub use shmem::Object;
+pub use shmem::{DmaPages, Object};
 
 use crate::{drm, error::Error, init::PinInit};
 

@@ -8,7 +8,7 @@ use crate::{
     alloc::KBox,
     bindings,
     drm::{self, gem::DriverObject, Driver},
-    error::{to_result, Result},
+    error::{from_err_ptr, to_result, Result},
     ffi::{c_int, c_uint},
     prelude::*,
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -204,6 +204,130 @@ impl<T: DriverObject> Object<T> {
         unsafe { bindings::drm_vma_node_offset_addr(addr_of_mut!((*self.as_raw()).vma_node)) != 0 }
     }
 }
+
+impl<T: DriverObject> Object<T> {
+    /// Pins the object's pages and maps them for DMA by the DRM device's parent (the device
+    /// that does the DMA), for as long as the returned [`DmaPages`] lives.
+    ///
+    /// An imported dma-buf is already pinned and mapped for this device by the attachment the
+    /// import made; its table is used as it is. Fails with `ENOMEM` (pages or table), `EINTR`
+    /// (a signal while waiting for the object's lock) or the DMA layer's error.
+    pub fn dma_pages(&self) -> Result<DmaPages<T>> {
+        let shmem = self.as_shmem();
+        // SAFETY: `import_attach` is set at import, before the object is shared, and never
+        // changes.
+        if !unsafe { (*self.as_raw()).import_attach }.is_null() {
+            // SAFETY: An imported object's `sgt` is its attachment's mapped table, set at import
+            // and freed with the object, on which the `ARef` below holds a reference.
+            let sgt = unsafe { (*shmem).sgt };
+            if sgt.is_null() {
+                return Err(EINVAL);
+            }
+            // INVARIANT: An imported object's table, not ours.
+            return Ok(DmaPages {
+                obj: self.into(),
+                sgt,
+                owned: false,
+            });
+        }
+        // SAFETY: The object is a valid, non-imported shmem object.
+        to_result(unsafe { bindings::drm_gem_shmem_pin(shmem) })?;
+        // SAFETY: The pages are pinned (just above), so `shmem->pages` is valid and stays so.
+        let sgt = match from_err_ptr(unsafe { bindings::drm_gem_shmem_get_sg_table(shmem) }) {
+            Ok(sgt) => sgt,
+            Err(e) => {
+                // SAFETY: Pinned above.
+                unsafe { bindings::drm_gem_shmem_unpin(shmem) };
+                return Err(e);
+            }
+        };
+        // SAFETY: `dev->dev` is the DRM device's parent, valid while the DRM device is (the
+        // object holds a reference on it); `sgt` is a valid, unmapped table.
+        let ret = unsafe {
+            bindings::dma_map_sgtable(
+                (*self.device().as_raw()).dev,
+                sgt,
+                bindings::dma_data_direction_DMA_BIDIRECTIONAL,
+                0,
+            )
+        };
+        if let Err(e) = to_result(ret) {
+            // SAFETY: `sgt` was allocated by `drm_prime_pages_to_sg()` and is not mapped; the
+            // pages were pinned above.
+            unsafe {
+                bindings::sg_free_table(sgt);
+                bindings::kfree(sgt.cast());
+                bindings::drm_gem_shmem_unpin(shmem);
+            }
+            return Err(e);
+        }
+        // INVARIANT: Pinned, built and mapped above, owned by the new value.
+        Ok(DmaPages {
+            obj: self.into(),
+            sgt,
+            owned: true,
+        })
+    }
+}
+
+/// The pages of an [`Object`], pinned and mapped for DMA by the device's parent: the bus
+/// addresses the GPU reaches them at stay valid while this lives, and it keeps the object
+/// alive.
+///
+/// # Invariants
+///
+/// `sgt` is a table of `obj`'s pages mapped for `obj`'s device's parent. If `owned`, this value
+/// pinned the pages once (`drm_gem_shmem_pin()`) and built and mapped `sgt`, which it unmaps,
+/// frees and unpins on drop; else `sgt` is the object's imported table, which lives as long as
+/// the object.
+pub struct DmaPages<T: DriverObject> {
+    obj: ARef<Object<T>>,
+    sgt: *mut bindings::sg_table,
+    owned: bool,
+}
+
+impl<T: DriverObject> DmaPages<T> {
+    /// The object.
+    pub fn object(&self) -> &Object<T> {
+        &self.obj
+    }
+
+    /// The mapped segments, in the order of the object's pages.
+    pub fn segments(&self) -> crate::dma::Segments<'_> {
+        // SAFETY: By the type invariant `sgt` is a mapped table that stays mapped while `self`
+        // lives.
+        unsafe { crate::dma::Segments::new(self.sgt) }
+    }
+}
+
+impl<T: DriverObject> Drop for DmaPages<T> {
+    fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
+        // SAFETY: By the type invariant this value mapped `sgt` for the device's parent
+        // (valid: the object holds the device), built it with `drm_prime_pages_to_sg()` (a
+        // `kmalloc()`ed table) and pinned the pages once; each is undone once, here.
+        unsafe {
+            bindings::dma_unmap_sgtable(
+                (*self.obj.device().as_raw()).dev,
+                self.sgt,
+                bindings::dma_data_direction_DMA_BIDIRECTIONAL,
+                0,
+            );
+            bindings::sg_free_table(self.sgt);
+            bindings::kfree(self.sgt.cast());
+            bindings::drm_gem_shmem_unpin(self.obj.as_shmem());
+        }
+    }
+}
+
+// SAFETY: The table is only read (for its segments) and freed on drop, from any thread; the
+// object is `Send + Sync`.
+unsafe impl<T: DriverObject> Send for DmaPages<T> {}
+
+// SAFETY: Shared access only reads the mapped table, which does not change while it lives.
+unsafe impl<T: DriverObject> Sync for DmaPages<T> {}
 
 impl<T: DriverObject> Deref for Object<T> {
     type Target = T;
