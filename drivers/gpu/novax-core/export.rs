@@ -7,50 +7,90 @@
 
 use crate::{
     gsp::Gsp,
-    iface::{CoreExport, CoreProvider, GpuInfo, PollMode, Snapshot},
+    iface::{CoreExport, CoreProvider, GpuInfo, PollMode, PtOp, Snapshot, VmInfo},
+    mmu::vmm::Vmm,
 };
 use kernel::{
+    device::Device,
     interface::{Slice, SliceMut},
     prelude::*,
     sync::Arc,
+    types::ARef,
 };
 
-impl CoreProvider for Gsp {
+/// What the export shares: the GSP and the device's GPU VA spaces, which go with the export
+/// (at unbind, while the device is still bound).
+#[pin_data]
+pub(crate) struct Core {
+    gsp: Arc<Gsp>,
+    #[pin]
+    vmm: Vmm,
+}
+
+impl CoreProvider for Core {
     fn echo(&self, payload: Slice<'_, u8>, mut returned: SliceMut<'_, u8>) -> Result<u64> {
-        Gsp::echo(self, &payload, &mut returned)
+        self.gsp.echo(&payload, &mut returned)
     }
 
     fn snapshot(&self, out: &mut Snapshot) {
-        Gsp::snapshot(self, out)
+        self.gsp.snapshot(out);
+        (out.vm_spaces, out.vm_table_pages) = self.vmm.totals();
     }
 
     fn budget(&self) -> u32 {
-        Gsp::budget(self)
+        self.gsp.budget()
     }
 
     fn set_budget(&self, budget: u32) -> Result {
-        self.set_budget_value(budget)
+        self.gsp.set_budget_value(budget)
     }
 
     fn mode(&self) -> u32 {
-        Gsp::mode(self).into()
+        self.gsp.mode().into()
     }
 
     fn set_mode(&self, mode: u32) -> Result {
-        Gsp::set_mode(self, PollMode::try_from(mode)?);
+        self.gsp.set_mode(PollMode::try_from(mode)?);
         Ok(())
     }
 
     fn timeout_ms(&self) -> u32 {
-        Gsp::timeout_ms(self)
+        self.gsp.timeout_ms()
     }
 
     fn set_timeout_ms(&self, ms: u32) -> Result {
-        Gsp::set_timeout_ms(self, ms)
+        self.gsp.set_timeout_ms(ms)
+    }
+
+    fn vm_create(&self) -> Result<u32> {
+        self.vmm.create()
+    }
+
+    fn vm_destroy(&self, id: u32) {
+        self.vmm.destroy(id)
+    }
+
+    fn vm_update(&self, id: u32, ops: Slice<'_, PtOp>, addrs: Slice<'_, u64>) -> Result {
+        self.vmm.update(id, &ops, &addrs)
+    }
+
+    fn vm_info(&self, id: u32, out: &mut VmInfo) -> Result {
+        let info = self.vmm.info(id)?;
+        out.pdb = info.pdb;
+        out.table_pages = info.pages;
+        Ok(())
     }
 }
 
-/// Exports `gsp` with the GPU's static information.
-pub(crate) fn new(gsp: Arc<Gsp>, info: GpuInfo) -> Result<KBox<CoreExport>> {
-    Ok(KBox::new(CoreExport::new::<Gsp>(gsp, info)?, GFP_KERNEL)?)
+/// Exports `gsp` and the VA spaces of `dev` (which stays bound while the export lives: the
+/// core drops it at unbind) with the GPU's static information.
+pub(crate) fn new(gsp: Arc<Gsp>, dev: ARef<Device>, info: GpuInfo) -> Result<KBox<CoreExport>> {
+    let core = Arc::pin_init(
+        pin_init!(Core {
+            gsp,
+            vmm <- Vmm::new(dev),
+        }),
+        GFP_KERNEL,
+    )?;
+    Ok(KBox::new(CoreExport::new::<Core>(core, info)?, GFP_KERNEL)?)
 }

@@ -122,6 +122,46 @@ pub(crate) struct Snapshot {
     pub(crate) msg_count: u64,
     /// Echo replies that did not carry the payload back.
     pub(crate) echo_mismatches: u64,
+    /// GPU VA spaces.
+    pub(crate) vm_spaces: u64,
+    /// Page-table pages of all VA spaces.
+    pub(crate) vm_table_pages: u64,
+}
+
+/// One page-table update of [`CoreOps::vm_update`].
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct PtOp {
+    /// [`PT_OP_MAP`] or [`PT_OP_CLEAR`].
+    pub(crate) kind: u32,
+    /// MAP: 12 (4 KiB pages) or 16 (64 KiB pages).
+    pub(crate) page_shift: u32,
+    /// MAP: nonzero for read-only pages.
+    pub(crate) read_only: u32,
+    /// Reserved, zero.
+    pub(crate) pad: u32,
+    /// The first VA.
+    pub(crate) va: u64,
+    /// Bytes.
+    pub(crate) size: u64,
+    /// MAP: the index in the call's address array of the first page's bus address; the
+    /// update takes `size >> page_shift` addresses from there.
+    pub(crate) first_addr: u64,
+}
+
+/// [`PtOp::kind`]: write PTEs.
+pub(crate) const PT_OP_MAP: u32 = 0;
+/// [`PtOp::kind`]: invalidate PTEs.
+pub(crate) const PT_OP_CLEAR: u32 = 1;
+
+/// What [`CoreOps::vm_info`] reports of a VA space.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct VmInfo {
+    /// The page directory base: the root table's bus address.
+    pub(crate) pdb: u64,
+    /// Page-table pages, the root included.
+    pub(crate) table_pages: u64,
 }
 
 /// How the poller treats the interrupt. It crosses the interface as its `u32` value, which the
@@ -160,7 +200,7 @@ kernel::declare_interface! {
     /// The operations the core driver offers the DRM driver.
     pub(crate) interface CoreOps {
         name: "novax-core",
-        version: 3,
+        version: 4,
         data: GpuInfo,
         provider: CoreProvider,
         handle: CoreHandle,
@@ -182,6 +222,17 @@ kernel::declare_interface! {
         fn timeout_ms() -> u32;
         /// Sets the RPC timeout (10..=60000 ms, else `EINVAL`).
         fn set_timeout_ms(ms: u32) -> Result;
+        /// Creates an empty GPU VA space; returns its id (`ENOSPC`, `ENOMEM`).
+        fn vm_create() -> Result<u32>;
+        /// Frees VA space `id` and its page tables.
+        fn vm_destroy(id: u32) -> ();
+        /// Applies `ops` to VA space `id` in order, all or nothing: every table the MAPs need
+        /// is made first (`ENOMEM` changes nothing), then the entries are written and the TLB
+        /// invalidated. `EINVAL` for a bad op (then nothing is written), `ENOENT` for no such
+        /// space.
+        fn vm_update(id: u32, ops: Slice<'_, PtOp>, addrs: Slice<'_, u64>) -> Result;
+        /// Reports on VA space `id` (`ENOENT` if there is none).
+        fn vm_info(id: u32, out: &mut VmInfo) -> Result;
     }
 }
 

@@ -33,6 +33,7 @@ use kernel::{
     device::Core,
     device::Device,
     devres::Devres,
+    dma,
     irq::{Flags, Registration as IrqRegistration},
     irq_poll::IrqPoll,
     pci::{self, IrqTypes},
@@ -166,6 +167,9 @@ impl Inner {
             );
             return Err(EINVAL);
         }
+        // The GPU reads page tables and buffer pages at bus addresses, which the GMMU takes up
+        // to 47 bits wide on system memory (as nouveau uses them).
+        dma::set_mask_and_coherent(pdev.as_ref(), dma::DmaMask::try_new(47)?)?;
         let peer = EMU_PEER_ID::read(&bar).raw() & 0xffff;
         let doorbell = pdev.iomap_region_sized::<0x100>(0, c_str!("novax_core/doorbell"))?;
         let gsp = Arc::pin_init(Gsp::new(pdev, bar, doorbell, peer, shm_base)?, GFP_KERNEL)?;
@@ -202,7 +206,8 @@ impl Inner {
             }
         };
 
-        let export = match export::new(gsp.clone(), info) {
+        let normal: &Device = pdev.as_ref();
+        let export = match export::new(gsp.clone(), normal.into(), info) {
             Ok(export) => export,
             Err(e) => {
                 gsp.shutdown();

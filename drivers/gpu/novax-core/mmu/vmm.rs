@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The GPU VA spaces of a device: page tables in DMA-coherent memory, named by small ids
+//! across the core↔DRM interface.
+//!
+//! The DRM driver decides what is mapped where (per client, from VM_BIND) and hands the core
+//! the bus addresses of the pages; the core owns what the hardware reads: the table pages,
+//! allocated coherent for the PCI device, and (with the channels) the RM objects and the TLB.
+//! The spaces belong to the core's export and go with it, which the core drops at unbind
+//! before its device is released; so no table page outlives the binding, however long clients
+//! keep their files open.
+//!
+//! One lock covers every space of the device: binds are short, never sleep on the GPU, and
+//! a bind's prepare, write and prune must not interleave with another's on the same space
+//! ([`super::pt`]).
+
+use super::{
+    format::{self, PageSize, PteFlags, VA_BITS},
+    pt::{PageTables, TableAlloc, TablePage},
+};
+use crate::iface::{PtOp, PT_OP_CLEAR, PT_OP_MAP};
+use kernel::{
+    device::Device, dma::CoherentAllocation, new_mutex, prelude::*, sync::Mutex, types::ARef,
+};
+
+/// Entries in a table page.
+const ENTRIES: usize = 512;
+
+/// The most VA spaces a device has at once (one per open DRM file that called VM_INIT).
+pub(crate) const MAX_SPACES: usize = 4096;
+
+/// A table page in coherent memory.
+pub(crate) struct CoherentPage(CoherentAllocation<u64>);
+
+impl TablePage for CoherentPage {
+    fn bus_addr(&self) -> u64 {
+        self.0.dma_handle()
+    }
+
+    fn read(&self, index: usize) -> u64 {
+        self.0.read(index).unwrap_or(0)
+    }
+
+    fn write(&self, index: usize, val: u64) {
+        // `index < 512` by the trait's contract, so this cannot fail.
+        let _ = self.0.write(index, val);
+    }
+}
+
+/// Table pages for the device `dev`.
+///
+/// # Invariants
+///
+/// `dev` is bound while the value lives: it belongs to a [`Vmm`], which lives in the core's
+/// export, dropped at unbind before the driver is released.
+pub(crate) struct DmaTables {
+    dev: ARef<Device>,
+}
+
+impl TableAlloc for DmaTables {
+    type Page = CoherentPage;
+
+    fn alloc(&self) -> Result<CoherentPage> {
+        // 512 zeroed entries: invalid PTEs and PDEs.
+        // SAFETY: By the type invariant the device is bound while `self` lives, which covers
+        // this call.
+        let page = unsafe { CoherentAllocation::alloc_coherent_on(&self.dev, ENTRIES, GFP_KERNEL) };
+        Ok(CoherentPage(page?))
+    }
+}
+
+/// The page size of a page shift.
+fn page_size(shift: u32) -> Result<PageSize> {
+    match shift {
+        12 => Ok(PageSize::Small),
+        16 => Ok(PageSize::Big),
+        _ => Err(EINVAL),
+    }
+}
+
+/// Checks that `va..va + size` is a non-empty range of whole `page`s in the VA space.
+fn check_range(va: u64, size: u64, page: PageSize) -> Result {
+    let end = va.checked_add(size).ok_or(EINVAL)?;
+    if size == 0 || va % page.bytes() != 0 || size % page.bytes() != 0 || end > 1 << VA_BITS {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// What [`Vmm::info`] reports of a VA space.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct SpaceInfo {
+    /// The page directory base (the root table's bus address).
+    pub(crate) pdb: u64,
+    /// Table pages, the root included.
+    pub(crate) pages: u64,
+}
+
+/// The VA spaces of a device.
+///
+/// # Invariants
+///
+/// `dev` is bound while the value lives (see [`DmaTables`]).
+#[pin_data]
+pub(crate) struct Vmm {
+    dev: ARef<Device>,
+    #[pin]
+    spaces: Mutex<KVec<Option<PageTables<DmaTables>>>>,
+}
+
+impl Vmm {
+    /// No VA spaces yet, for `dev`, which must stay bound while the value lives.
+    pub(crate) fn new(dev: ARef<Device>) -> impl PinInit<Self> {
+        pin_init!(Self {
+            dev,
+            spaces <- new_mutex!(KVec::new(), "novax_core::Vmm::spaces"),
+        })
+    }
+
+    /// Creates an empty VA space (its root table); returns its id. `ENOSPC` beyond
+    /// [`MAX_SPACES`], `ENOMEM`.
+    pub(crate) fn create(&self) -> Result<u32> {
+        let mut spaces = self.spaces.lock();
+        let slot = match spaces.iter().position(Option::is_none) {
+            Some(i) => i,
+            None if spaces.len() < MAX_SPACES => {
+                spaces.push(None, GFP_KERNEL)?;
+                spaces.len() - 1
+            }
+            None => return Err(ENOSPC),
+        };
+        // INVARIANT: the tables belong to `self`, whose device is bound while it lives.
+        let tables = PageTables::new(DmaTables {
+            dev: self.dev.clone(),
+        })?;
+        spaces[slot] = Some(tables);
+        Ok(u32::try_from(slot)?)
+    }
+
+    /// Frees VA space `id` and its tables (nothing if there is no such space).
+    pub(crate) fn destroy(&self, id: u32) {
+        let mut spaces = self.spaces.lock();
+        if let Some(slot) = usize::try_from(id).ok().and_then(|i| spaces.get_mut(i)) {
+            if let Some(tables) = slot.take() {
+                self.invalidate(tables.pdb());
+            }
+        }
+    }
+
+    /// Runs `f` on VA space `id`; `ENOENT` if there is none.
+    fn with<R>(
+        &self,
+        id: u32,
+        f: impl FnOnce(&mut PageTables<DmaTables>) -> Result<R>,
+    ) -> Result<R> {
+        let mut spaces = self.spaces.lock();
+        let tables = usize::try_from(id)
+            .ok()
+            .and_then(|i| spaces.get_mut(i))
+            .and_then(Option::as_mut)
+            .ok_or(ENOENT)?;
+        f(tables)
+    }
+
+    /// Applies `ops` to VA space `id`, all or nothing (see `CoreOps::vm_update`).
+    pub(crate) fn update(&self, id: u32, ops: &[PtOp], addrs: &[u64]) -> Result {
+        // Check every op before touching the tables.
+        for op in ops {
+            match op.kind {
+                PT_OP_MAP => {
+                    let page = page_size(op.page_shift)?;
+                    let n = op.size / page.bytes();
+                    let first = usize::try_from(op.first_addr)?;
+                    let n = usize::try_from(n)?;
+                    let end = first.checked_add(n).ok_or(EINVAL)?;
+                    let pages = addrs.get(first..end).ok_or(EINVAL)?;
+                    if !pages.iter().all(|&a| format::pte_addr_ok(a, page)) {
+                        return Err(EINVAL);
+                    }
+                    check_range(op.va, op.size, page)?;
+                }
+                PT_OP_CLEAR => check_range(op.va, op.size, PageSize::Small)?,
+                _ => return Err(EINVAL),
+            }
+            if op.pad != 0 || op.read_only > 1 {
+                return Err(EINVAL);
+            }
+        }
+        self.with(id, |t| {
+            // Make every table first: on `ENOMEM` the new tables hold no valid entry, and the
+            // prune below unlinks them again, so the GPU sees no change.
+            for op in ops.iter().filter(|op| op.kind == PT_OP_MAP) {
+                if let Err(e) = t.prepare(op.va, op.size, page_size(op.page_shift)?) {
+                    for op in ops {
+                        let unlinked = t.prune(op.va, op.size);
+                        self.invalidate(t.pdb());
+                        drop(unlinked);
+                    }
+                    return Err(e);
+                }
+            }
+            let mut res = Ok(());
+            for op in ops {
+                let r = if op.kind == PT_OP_MAP {
+                    let first = usize::try_from(op.first_addr)?;
+                    let flags = PteFlags {
+                        read_only: op.read_only != 0,
+                        non_coherent: false,
+                    };
+                    let page = page_size(op.page_shift)?;
+                    t.map(
+                        op.va,
+                        op.size,
+                        page,
+                        flags,
+                        &mut addrs[first..].iter().copied(),
+                    )
+                } else {
+                    t.clear(op.va, op.size)
+                };
+                // Checked and prepared above: an error here is a bug in the tables.
+                if r.is_err() && res.is_ok() {
+                    res = r;
+                }
+            }
+            self.invalidate(t.pdb());
+            for op in ops {
+                let unlinked = t.prune(op.va, op.size);
+                self.invalidate(t.pdb());
+                drop(unlinked);
+            }
+            res
+        })
+    }
+
+    /// The page directory base and size of VA space `id`.
+    pub(crate) fn info(&self, id: u32) -> Result<SpaceInfo> {
+        self.with(id, |t| {
+            Ok(SpaceInfo {
+                pdb: t.pdb(),
+                pages: u64::try_from(t.pages())?,
+            })
+        })
+    }
+
+    /// (VA spaces, table pages of all of them).
+    pub(crate) fn totals(&self) -> (u64, u64) {
+        let spaces = self.spaces.lock();
+        let live = spaces.iter().flatten();
+        let pages: usize = live.clone().map(PageTables::pages).sum();
+        let n = spaces.iter().flatten().count();
+        (
+            n.try_into().unwrap_or(u64::MAX),
+            pages.try_into().unwrap_or(u64::MAX),
+        )
+    }
+
+    /// Makes the GPU forget cached translations of the space rooted at `pdb`, before the
+    /// table pages a change released are freed.
+    ///
+    /// The emulated GPU's MMU walks the tables on every access (`TRANSLATE` has no TLB in
+    /// front of it yet), so there is nothing to flush. The TU102+ register sequence
+    /// (`0xb830a0`/`a4`/`b0`, above today's 2 MiB register window) comes with the channels,
+    /// whose copy engine caches translations.
+    fn invalidate(&self, _pdb: u64) {}
+}
