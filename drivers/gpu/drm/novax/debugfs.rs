@@ -7,15 +7,20 @@
 //! callbacks format a snapshot of the core driver's counters, write callbacks validate their
 //! input and change nothing on error (`EINVAL`).
 
-use crate::iface::{name_str, CoreHandle, GpuInfo, PollMode, Snapshot};
+use crate::{
+    drv::NovaxDrm,
+    iface::{name_str, CoreHandle, GpuInfo, PollMode, Snapshot},
+};
 use core::fmt;
 use kernel::{
     c_str,
     debugfs::{Dir, Scope, ScopedDir},
+    drm,
     interface::{Slice, SliceMut},
     new_mutex,
     prelude::*,
     sync::Mutex,
+    types::ARef,
 };
 
 /// A snapshot of the core's counters.
@@ -38,15 +43,21 @@ pub(crate) struct LastEcho {
 pub(crate) struct DebugfsData {
     core: CoreHandle,
     info: GpuInfo,
+    dev: ARef<drm::Device<NovaxDrm>>,
     #[pin]
     last_echo: Mutex<LastEcho>,
 }
 
 impl DebugfsData {
-    pub(crate) fn new(core: CoreHandle, info: GpuInfo) -> impl PinInit<Self> {
+    pub(crate) fn new(
+        core: CoreHandle,
+        info: GpuInfo,
+        dev: ARef<drm::Device<NovaxDrm>>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             core,
             info,
+            dev,
             last_echo <- new_mutex!(LastEcho::default()),
         })
     }
@@ -57,8 +68,9 @@ pub(crate) fn scope(
     parent: &Dir,
     core: CoreHandle,
     info: GpuInfo,
+    dev: ARef<drm::Device<NovaxDrm>>,
 ) -> impl PinInit<Scope<DebugfsData>> + '_ {
-    parent.scope(DebugfsData::new(core, info), c_str!("novax"), files)
+    parent.scope(DebugfsData::new(core, info, dev), c_str!("novax"), files)
 }
 
 fn files<'a>(data: &'a DebugfsData, dir: &'a ScopedDir<'a>) {
@@ -71,6 +83,14 @@ fn files<'a>(data: &'a DebugfsData, dir: &'a ScopedDir<'a>) {
     dir.read_write_callback_file(c_str!("poll_mode"), data, show_mode, store_mode);
     dir.read_write_callback_file(c_str!("rpc_timeout_ms"), data, show_timeout, store_timeout);
     dir.read_write_callback_file(c_str!("gsp_echo"), data, show_echo, store_echo);
+    dir.read_callback_file(c_str!("vms"), data, show_vms);
+}
+
+/// Every client's VA space: totals from the core, then each VM with its mappings.
+fn show_vms(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let s = snapshot(&d.core);
+    writeln!(f, "spaces {} table_pages {}", s.vm_spaces, s.vm_table_pages)?;
+    d.dev.data().for_each_vm(|vm| crate::vm::dump(vm, f))
 }
 
 /// Formats a firmware version `major << 32 | minor << 16 | patch`.

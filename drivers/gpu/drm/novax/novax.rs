@@ -19,6 +19,7 @@ mod file;
 mod gem;
 #[path = "../../novax-core/iface.rs"]
 mod iface;
+mod vm;
 
 use iface::{CoreExport, CoreHandle};
 use kernel::{
@@ -83,7 +84,7 @@ fn probe(adev: &auxiliary::Device<Core>) -> Result<Devres<Reg>> {
     let reg = drm::Registration::new_with_debugfs(
         adev.parent(),
         drv::DeviceData::new(core, info),
-        |dir, _dev| KBox::pin_init(debugfs::scope(dir, handle, info), GFP_KERNEL),
+        |dir, dev| KBox::pin_init(debugfs::scope(dir, handle, info, dev.into()), GFP_KERNEL),
     )?;
     dev_info!(
         adev,
