@@ -16,10 +16,10 @@ use crate::mem::Mem;
 use crate::mmu;
 use crate::regs::{
     cmd, CTRL_ACK, CTRL_ARG0, CTRL_ARG1, CTRL_ARG2, CTRL_CMD, CTRL_DATA, CTRL_DATA_SIZE,
-    CTRL_RESULT, CTRL_SEQ, EFAULT, EINVAL, ENODEV, STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS,
-    STAT_FAULTS, STAT_HALTED_DOORBELLS, STAT_HALTED_WRITES, STAT_HALTS, STAT_INTERRUPTS,
-    STAT_POSTED, TRANSLATE_KIND_SHIFT, TRANSLATE_NON_COHERENT, TRANSLATE_PAGE_KIB_SHIFT,
-    TRANSLATE_READ_ONLY,
+    CTRL_RESULT, CTRL_SEQ, EFAULT, EINVAL, ENODEV, PROBE_IN, PROBE_MAX, PROBE_OUT,
+    STAT_BAD_COMMANDS, STAT_COMMANDS, STAT_EVENTS, STAT_FAULTS, STAT_HALTED_DOORBELLS,
+    STAT_HALTED_WRITES, STAT_HALTS, STAT_INTERRUPTS, STAT_POSTED, TRANSLATE_KIND_SHIFT,
+    TRANSLATE_NON_COHERENT, TRANSLATE_PAGE_KIB_SHIFT, TRANSLATE_READ_ONLY,
 };
 
 /// A decoded test command.
@@ -73,6 +73,11 @@ pub enum Command {
         /// The GPU virtual address.
         va: u64,
     },
+    /// Translate and read `count` VAs listed in DATA.
+    Probe {
+        /// 1..=[`PROBE_MAX`].
+        count: usize,
+    },
 }
 
 impl Command {
@@ -106,6 +111,9 @@ impl Command {
             cmd::READ_GPA => Self::ReadGpa { gpa, len: len? },
             cmd::WRITE_GPA => Self::WriteGpa { gpa, len: len? },
             cmd::TRANSLATE => Self::Translate { va: gpa },
+            cmd::PROBE if (1..=PROBE_MAX).contains(&arg0) => Self::Probe {
+                count: usize::try_from(arg0).ok()?,
+            },
             _ => return None,
         })
     }
@@ -139,6 +147,42 @@ pub fn copy_gpa<M: Mem + ?Sized, R: Mem>(
     }
 }
 
+/// The `TRANSLATE` flags of a translation.
+fn translate_flags(t: &mmu::Translation) -> u32 {
+    let kib = u32::try_from(t.page_size >> 10).unwrap_or(0);
+    (u32::from(t.read_only) * TRANSLATE_READ_ONLY)
+        | (u32::from(t.non_coherent) * TRANSLATE_NON_COHERENT)
+        | u32::from(t.kind) << TRANSLATE_KIND_SHIFT
+        | kib << TRANSLATE_PAGE_KIB_SHIFT
+}
+
+/// Carries out `PROBE` (see [`cmd::PROBE`]) for `count` VAs; returns the RESULT.
+pub fn probe<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>, count: usize) -> u32 {
+    let Some(ram) = ram else {
+        return ENODEV;
+    };
+    let pdb = mem.load_u64(CTRL_DATA);
+    for i in 0..count.min(usize::try_from(PROBE_MAX).unwrap_or(0)) {
+        let va = mem.load_u64(CTRL_DATA + PROBE_IN + 8 * i);
+        let out = CTRL_DATA + PROBE_OUT + 16 * i;
+        let (status, flags, word, pa) = match mmu::walk(ram, pdb, va) {
+            Ok(t) => {
+                let mut b = [0u8; 4];
+                match ram.read(t.pa, &mut b) {
+                    Ok(()) => (0, translate_flags(&t), u32::from_le_bytes(b), t.pa),
+                    Err(_) => (u32::MAX, translate_flags(&t), 0, t.pa),
+                }
+            }
+            Err(f) => (f.code(), 0, 0, 0),
+        };
+        mem.store_u32(out, status);
+        mem.store_u32(out + 4, flags);
+        mem.store_u32(out + 8, word);
+        mem.store_u32(out + 12, u32::try_from(pa & 0xffff_ffff).unwrap_or(0));
+    }
+    0
+}
+
 /// Carries out `TRANSLATE` (see [`cmd::TRANSLATE`]); returns the RESULT.
 pub fn translate<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>, va: u64) -> u32 {
     let Some(ram) = ram else {
@@ -147,11 +191,7 @@ pub fn translate<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>
     let pdb = mem.load_u64(CTRL_DATA);
     match mmu::walk(ram, pdb, va) {
         Ok(t) => {
-            let kib = u32::try_from(t.page_size >> 10).unwrap_or(0);
-            let flags = (u32::from(t.read_only) * TRANSLATE_READ_ONLY)
-                | (u32::from(t.non_coherent) * TRANSLATE_NON_COHERENT)
-                | u32::from(t.kind) << TRANSLATE_KIND_SHIFT
-                | kib << TRANSLATE_PAGE_KIB_SHIFT;
+            let flags = translate_flags(&t);
             mem.store_u64(CTRL_DATA + 8, t.pa);
             mem.store_u32(CTRL_DATA + 16, flags);
             mem.store_u32(CTRL_DATA + 20, 0);
@@ -373,6 +413,9 @@ mod tests {
             Some(Translate { va: 0x1_0000_2000 })
         );
         assert_eq!(Command::decode(11, 0, 0, 0), None);
+        assert_eq!(Command::decode(11, 64, 0, 0), Some(Probe { count: 64 }));
+        assert_eq!(Command::decode(11, 65, 0, 0), None);
+        assert_eq!(Command::decode(12, 0, 0, 0), None);
     }
 
     #[test]

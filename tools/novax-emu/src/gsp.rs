@@ -26,7 +26,7 @@
 //! which count from the emulator's start.
 
 use crate::chip::Chip;
-use crate::control::{copy_gpa, translate, Command, Control, HaltStats, Request, Stats};
+use crate::control::{copy_gpa, probe, translate, Command, Control, HaltStats, Request, Stats};
 use crate::fault::{self, FaultKind, Faults, BAD_WRITE_PTR, SEQ_NUM_SKIP, WRITE_PTR_EXCURSION};
 use crate::guest_ram::GuestRam;
 use crate::mem::Mem;
@@ -492,6 +492,9 @@ impl<M: Mem> Gsp<M> {
             }
             Command::Translate { va } => {
                 return translate(&mut self.mem, self.ram.as_ref(), va);
+            }
+            Command::Probe { count } => {
+                return probe(&mut self.mem, self.ram.as_ref(), count);
             }
             Command::ReadGpa { .. } | Command::WriteGpa { .. } => {
                 let result = copy_gpa(&mut self.mem, self.ram.as_mut(), command);

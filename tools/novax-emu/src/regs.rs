@@ -135,7 +135,20 @@ pub mod cmd {
     /// reason (15:8) ([`crate::mmu::Fault::code`]). RESULT 0, EFAULT for a fault, ENODEV without
     /// guest RAM.
     pub const TRANSLATE: u32 = 10;
+    /// TRANSLATE and read, for ARG0 (1..=[`super::PROBE_MAX`]) VAs at once: the page tables'
+    /// PDB in DATA[0..8], the VAs at DATA[0x10 + 8 * i]. Out, at DATA[0x400 + 16 * i]: the
+    /// status (u32: 0, or for a fault the fault code as in `TRANSLATE`), the flags (u32, as in `TRANSLATE`), the 4 bytes at the VA (u32, read
+    /// at the physical address), the physical address's low 32 bits. RESULT 0 (whatever each
+    /// VA gave), EINVAL for a bad count, ENODEV without guest RAM.
+    pub const PROBE: u32 = 11;
 }
+
+/// The most VAs one `PROBE` takes.
+pub const PROBE_MAX: u32 = 64;
+/// Where `PROBE` reads its VAs in DATA.
+pub const PROBE_IN: usize = 0x10;
+/// Where `PROBE` writes its results in DATA.
+pub const PROBE_OUT: usize = 0x400;
 
 /// `TRANSLATE` flags: the page is read-only.
 pub const TRANSLATE_READ_ONLY: u32 = 1 << 0;

@@ -370,3 +370,47 @@ fn apertures_and_the_privileged_invalid_big_pte() {
     let e = walk(&t.ram, t.pdb, 0x7000).unwrap_err();
     assert_eq!((e.level, e.reason), (Level::Pte, FaultReason::InvalidPte));
 }
+
+#[test]
+fn probe_translates_and_reads_a_batch() {
+    use crate::control::probe;
+    use crate::regs::{CTRL_DATA, PROBE_IN, PROBE_OUT, SHM_SIZE};
+    let mut t = Tables::new();
+    let (va, pa) = (0x1234_5678_0000u64, 0x80_0000u64);
+    t.map(va, pa, false, false);
+    t.map(va + 0x1_0000, pa + 0x10_0000, true, true);
+    t.ram.store_u64(pa + 0x10, 0xdead_beef).unwrap();
+    t.ram
+        .store_u64(pa + 0x10_0000 + 0x2340, 0x0bad_cafe << 32)
+        .unwrap();
+    // Mapped beyond RAM: the walk faults.
+    t.map(va + 0x2_0000, 1 << 40, false, false);
+    let mut m = VecMem::new(SHM_SIZE);
+    m.store_u64(CTRL_DATA, t.pdb);
+    let vas = [va + 0x10, va + 0x1_2344, va + 0x3_0000, va + 0x2_0000];
+    for (i, v) in vas.iter().enumerate() {
+        m.store_u64(CTRL_DATA + PROBE_IN + 8 * i, *v);
+    }
+    assert_eq!(probe(&mut m, Some(&t.ram), vas.len()), 0);
+    let out = |i: usize, w: usize| m.load_u32(CTRL_DATA + PROBE_OUT + 16 * i + 4 * w);
+    assert_eq!(
+        (out(0, 0), out(0, 2), out(0, 3)),
+        (0, 0xdead_beef, 0x80_0010)
+    );
+    assert_eq!(out(0, 1) >> 16, 4);
+    assert_eq!((out(1, 0), out(1, 2)), (0, 0x0bad_cafe));
+    assert_eq!(out(1, 1) & 1, 1, "read-only");
+    assert_eq!(out(1, 1) >> 16, 64);
+    assert_ne!(out(2, 0), 0, "unmapped: a fault code");
+    assert_eq!(
+        out(2, 0),
+        walk(&t.ram, t.pdb, va + 0x3_0000).unwrap_err().code()
+    );
+    assert_eq!(
+        out(3, 0),
+        4 | 6 << 8,
+        "a page outside RAM faults (PTE, not RAM)"
+    );
+    // No guest RAM: ENODEV.
+    assert_eq!(probe::<_, VecMem>(&mut m, None, 1), crate::regs::ENODEV);
+}
