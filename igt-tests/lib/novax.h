@@ -67,6 +67,15 @@ int __novax_gsp_echo(int fd, struct drm_novax_gsp_echo *arg);
 /* One echo RPC of COOKIE that must come back; returns the latency in ns. */
 uint64_t novax_gsp_echo(int fd, uint64_t cookie);
 
+/* xorshift64*: a reproducible random sequence from the seed *STATE starts with (nonzero). */
+static inline uint64_t novax_xorshift(uint64_t *state)
+{
+	*state ^= *state >> 12;
+	*state ^= *state << 25;
+	*state ^= *state >> 27;
+	return *state * 0x2545f4914f6cdd1dull;
+}
+
 /* A fill pattern: distinct for every 32-bit word and every SEED. */
 static inline uint32_t novax_pattern(uint32_t seed, size_t word)
 {
@@ -134,7 +143,11 @@ enum novax_emu_cmd {
 	NOVAX_EMU_CMD_READ_GPA = 8,	/* guest RAM at ARG1:ARG0, ARG2 bytes, to DATA */
 	NOVAX_EMU_CMD_WRITE_GPA = 9,	/* DATA's first ARG2 bytes to guest RAM at ARG1:ARG0 */
 	NOVAX_EMU_CMD_TRANSLATE = 10,	/* walk the GMMU tables at DATA[0..8] for VA ARG1:ARG0 */
+	NOVAX_EMU_CMD_PROBE = 11,	/* TRANSLATE and read ARG0 VAs at once */
 };
+
+/* The most VAs one PROBE takes. */
+#define NOVAX_EMU_PROBE_MAX 64
 
 /* TRANSLATE's flags: read-only, non-coherent, KIND 15:8, page size in KiB 31:16. */
 #define NOVAX_EMU_TRANSLATE_READ_ONLY (1u << 0)
@@ -200,6 +213,15 @@ uint32_t novax_emu_write_gpa(struct novax_emu *emu, uint64_t gpa, const void *da
  */
 uint32_t novax_emu_translate(struct novax_emu *emu, uint64_t pdb, uint64_t va, uint64_t *pa,
 			     uint32_t *flags, uint32_t *fault);
+/* What PROBE found at one VA: status 0, or TRANSLATE's fault code; the flags as TRANSLATE's;
+ * the 4 bytes at the VA; the physical address's low 32 bits. */
+struct novax_emu_probe {
+	uint32_t status, flags, word, pa_lo;
+};
+/* TRANSLATE and a 4-byte read for N (1..NOVAX_EMU_PROBE_MAX) VAs in one command; returns
+ * RESULT (0, or 19 without guest RAM). */
+uint32_t novax_emu_probe(struct novax_emu *emu, uint64_t pdb, const uint64_t *va, uint32_t n,
+			 struct novax_emu_probe *out);
 /* GSP_STATE: 0 halted, 1 running, 2 dead. */
 uint32_t novax_emu_gsp_state(struct novax_emu *emu);
 /* A register of the window (BAR2 offset OFF < 2 MiB), e.g. NV_PMC_BOOT_0 at 0. */

@@ -142,6 +142,25 @@ uint32_t novax_emu_translate(struct novax_emu *emu, uint64_t pdb, uint64_t va, u
 	return r;
 }
 
+uint32_t novax_emu_probe(struct novax_emu *emu, uint64_t pdb, const uint64_t *va, uint32_t n,
+			 struct novax_emu_probe *out)
+{
+	uint32_t r;
+
+	igt_assert(n >= 1 && n <= NOVAX_EMU_PROBE_MAX);
+	*(volatile uint64_t *)(emu->bar + CTL_DATA) = pdb;
+	for (uint32_t i = 0; i < n; i++)
+		*(volatile uint64_t *)(emu->bar + CTL_DATA + 0x10 + 8 * i) = va[i];
+	r = novax_emu_cmd(emu, NOVAX_EMU_CMD_PROBE, n, 0);
+	for (uint32_t i = 0; i < n; i++) {
+		out[i].status = rd32(emu, CTL_DATA + 0x400 + 16 * i);
+		out[i].flags = rd32(emu, CTL_DATA + 0x400 + 16 * i + 4);
+		out[i].word = rd32(emu, CTL_DATA + 0x400 + 16 * i + 8);
+		out[i].pa_lo = rd32(emu, CTL_DATA + 0x400 + 16 * i + 12);
+	}
+	return r;
+}
+
 uint64_t novax_emu_stat(struct novax_emu *emu, enum novax_emu_stat stat)
 {
 	return *(volatile uint64_t *)(emu->bar + CTL_STATS + 8 * stat);

@@ -111,7 +111,7 @@ igt_main
 		     "from a known one in the upper 32 bits.");
 	igt_subtest("getparam-unknown") {
 		static const uint64_t bad[] = {
-			0, 7, 8, 0x100, 0xffffffff, 1ULL << 32 | NOVAX_GETPARAM_CHIPSET,
+			0, 14, 15, 0x100, 0xffffffff, 1ULL << 32 | NOVAX_GETPARAM_CHIPSET,
 			1ULL << 63 | NOVAX_GETPARAM_CHIPSET, ~0ULL,
 		};
 

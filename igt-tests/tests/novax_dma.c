@@ -32,13 +32,10 @@
 
 static uint64_t rng_state;
 
-/* xorshift64*: reproducible from the seed the test prints. */
+/* Reproducible from the seed the test prints. */
 static uint64_t rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
+	return novax_xorshift(&rng_state);
 }
 
 struct pages {
