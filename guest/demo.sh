@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # What `make run` shows in the guest: the kernel and its Rust support, the emulated GPU, the novax
-# drivers bound to it, `novaxctl info`, an echo RPC round and a debugfs dump.
+# drivers bound to it, `novaxctl info`, an echo RPC round, a debugfs dump and a GPU VA space.
 echo "== kernel"
 uname -a
 grep -c ' _RN' /proc/kallsyms | sed 's/^/Rust symbols in the kernel: /'
@@ -22,6 +22,8 @@ if command -v novaxctl >/dev/null; then
     novaxctl echo -n 200
     echo "== novaxctl debugfs"
     novaxctl debugfs
+    echo "== novaxctl vm --map 1MiB (a VA space of its own, one object mapped twice)"
+    novaxctl vm --map 1MiB
 fi
 if command -v drm_info >/dev/null; then
     echo "== drm_info (Debian's, unmodified)"

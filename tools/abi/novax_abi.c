@@ -72,6 +72,8 @@ static const char *ename(int e)
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case ENOSPC: return "ENOSPC";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case EEXIST: return "EEXIST";
+	case E2BIG: return "E2BIG";
 	default: return "other";
 	}
 }
@@ -102,9 +104,12 @@ static void getparams(int fd)
 	static const uint64_t params[] = {
 		NOVAX_GETPARAM_CHIPSET, NOVAX_GETPARAM_ARCHITECTURE, NOVAX_GETPARAM_REVISION,
 		NOVAX_GETPARAM_VRAM_BAR_SIZE, NOVAX_GETPARAM_VRAM_SIZE,
-		NOVAX_GETPARAM_GSP_FW_VERSION,
+		NOVAX_GETPARAM_GSP_FW_VERSION, NOVAX_GETPARAM_VA_BITS,
+		NOVAX_GETPARAM_VM_KERNEL_MIN_SIZE, NOVAX_GETPARAM_VM_BIND_OPS_MAX,
+		NOVAX_GETPARAM_EXEC_PUSH_MAX, NOVAX_GETPARAM_COPY_CLASS, NOVAX_GETPARAM_SYNCS_MAX,
+		NOVAX_GETPARAM_PAGE_SIZES,
 	};
-	static const uint64_t unknown[] = { 0, 7, 0xffffffffULL, (1ULL << 32) | 1, ~0ULL };
+	static const uint64_t unknown[] = { 0, 14, 0xffffffffULL, (1ULL << 32) | 1, ~0ULL };
 	char what[64];
 	unsigned int i;
 
@@ -163,6 +168,54 @@ static size_t mismatches(const uint32_t *p, size_t words, uint32_t seed)
 	for (i = 0; i < words; i++)
 		n += p[i] != (seed ^ (uint32_t)(i * 2654435761u));
 	return n;
+}
+
+static int vm_bind1(int fd, uint32_t op, uint32_t handle, uint64_t addr, uint64_t range)
+{
+	struct drm_novax_vm_bind_op o = {
+		.op = op, .handle = handle, .addr = addr, .range = range,
+	};
+	struct drm_novax_vm_bind b = {
+		.ops = { .stride = sizeof(o), .count = 1, .ptr = (uintptr_t)&o },
+	};
+
+	return xioctl(fd, DRM_IOCTL_NOVAX_VM_BIND, &b);
+}
+
+/* VM_INIT and VM_BIND: the struct layouts (the same for 32- and 64-bit clients) and errnos. */
+static void vm(int fd)
+{
+	struct drm_novax_gem_create c = { .size = 8 * 4096 };
+	struct drm_novax_vm_init init = { .kernel_addr = 1ULL << 32, .kernel_size = 64 << 20 };
+	struct drm_novax_vm_init bad = init;
+	const uint64_t va = 1ULL << 36;
+	int e;
+
+	e = xioctl(fd, DRM_IOCTL_NOVAX_GEM_CREATE, &c);
+	line(e == 0, "GEM_CREATE for VM", "%s", ename(e));
+	expect("VM_BIND before VM_INIT", vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, c.handle, va, 4096),
+	       ENOENT);
+	bad.kernel_size = 4096;
+	expect("VM_INIT kernel region too small", xioctl(fd, DRM_IOCTL_NOVAX_VM_INIT, &bad), EINVAL);
+	bad = init;
+	bad.pad = 1;
+	expect("VM_INIT pad=1", xioctl(fd, DRM_IOCTL_NOVAX_VM_INIT, &bad), EINVAL);
+	expect("VM_INIT", xioctl(fd, DRM_IOCTL_NOVAX_VM_INIT, &init), 0);
+	expect("VM_INIT again", xioctl(fd, DRM_IOCTL_NOVAX_VM_INIT, &init), EEXIST);
+	expect("VM_BIND MAP", vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, c.handle, va, 8 * 4096), 0);
+	expect("VM_BIND MAP in the kernel region",
+	       vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, c.handle, 1ULL << 32, 4096), EINVAL);
+	expect("VM_BIND MAP unknown handle",
+	       vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, 0xdead, va, 4096), ENOENT);
+	expect("VM_BIND MAP beyond the object",
+	       vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, c.handle, va, 9 * 4096), EINVAL);
+	expect("VM_BIND UNMAP part", vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_UNMAP, 0, va + 4096, 4096), 0);
+	expect("VM_BIND UNMAP all", vm_bind1(fd, DRM_NOVAX_VM_BIND_OP_UNMAP, 0, va, 8 * 4096), 0);
+	{
+		struct drm_novax_vm_bind b = { .flags = DRM_NOVAX_VM_BIND_ASYNC };
+
+		expect("VM_BIND ASYNC", xioctl(fd, DRM_IOCTL_NOVAX_VM_BIND, &b), EOPNOTSUPP);
+	}
 }
 
 static void gem(int fd)
@@ -345,6 +398,7 @@ int main(int argc, char **argv)
 		version(card);
 	getparams(fd);
 	gem(fd);
+	vm(fd);
 	echo(fd);
 	unknown_ioctls(fd);
 	if (card >= 0) {

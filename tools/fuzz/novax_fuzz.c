@@ -89,7 +89,7 @@ static unsigned long pick_request(uint64_t *s, unsigned long good, unsigned int 
 	case 1: /* wrong direction */
 		return DRM_IOW(DRM_COMMAND_BASE + nr, struct drm_novax_gem_info);
 	case 2: /* unknown driver ioctl */
-		return DRM_IOWR(DRM_COMMAND_BASE + 4 + next(s) % 60, struct drm_novax_getparam);
+		return DRM_IOWR(DRM_COMMAND_BASE + 6 + next(s) % 58, struct drm_novax_getparam);
 	default:
 		return good;
 	}
@@ -100,6 +100,7 @@ struct worker {
 	int index;
 	unsigned long long calls, errors, unexpected;
 	uint32_t handles[64];
+	uint64_t sizes[64];	/* of the objects created into each slot */
 };
 
 /*
@@ -115,6 +116,8 @@ static const int close_errnos[] = { EFAULT, EINVAL, 0 };
 static const int echo_errnos[] = { EFAULT, ETIMEDOUT, 0 };
 static const int export_errnos[] = { EFAULT, EINVAL, ENOENT, ENOMEM, EMFILE, 0 };
 static const int import_errnos[] = { ENOMEM, 0 };
+static const int vm_init_errnos[] = { EFAULT, EINVAL, EEXIST, ENOMEM, ENOSPC, 0 };
+static const int vm_bind_errnos[] = { EFAULT, EINVAL, E2BIG, ENOENT, EOPNOTSUPP, ENOMEM, 0 };
 
 static void check_errno(struct worker *w, unsigned long req, const int *allowed, int err)
 {
@@ -144,7 +147,7 @@ static void one(struct worker *w, int fd)
 {
 	uint64_t *s = &w->seed;
 	uint32_t h = w->handles[next(s) % 64];
-	unsigned int op = next(s) % 9;
+	unsigned int op = next(s) % 11;
 
 	if (next(s) % 4 == 0)
 		h = (uint32_t)next(s);
@@ -167,8 +170,12 @@ static void one(struct worker *w, int fd)
 		if (next(s) % 8 == 0)
 			a.flags = (uint32_t)next(s);
 		if (!call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_GEM_CREATE, DRM_NOVAX_GEM_CREATE),
-			  pick_ptr(s, &a, sizeof(a)), create_errnos))
-			w->handles[next(s) % 64] = a.handle;
+			  pick_ptr(s, &a, sizeof(a)), create_errnos)) {
+			unsigned int slot = next(s) % 64;
+
+			w->handles[slot] = a.handle;
+			w->sizes[slot] = a.size;
+		}
 		break;
 	}
 	case 2: {
@@ -245,6 +252,70 @@ static void one(struct worker *w, int fd)
 
 		if (p != MAP_FAILED)
 			munmap(p, 4096);
+		break;
+	}
+	case 9: {
+		struct drm_novax_vm_init a = {
+			.kernel_addr = (next(s) % 1024) << 30, .kernel_size = 16 << 20,
+		};
+
+		if (next(s) % 2)
+			a.kernel_addr = pick_u64(s);
+		if (next(s) % 2)
+			a.kernel_size = pick_u64(s);
+		if (next(s) % 8 == 0)
+			a.flags = (uint32_t)next(s);
+		if (next(s) % 8 == 0)
+			a.pad = (uint32_t)next(s);
+		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_VM_INIT, DRM_NOVAX_VM_INIT),
+		     pick_ptr(s, &a, sizeof(a)), vm_init_errnos);
+		break;
+	}
+	case 10: {
+		/*
+		 * Mostly plausible ops (aligned, on live handles, in a 256 MiB window so that maps
+		 * replace each other), some garbage. Only objects of up to 8 MiB: a mapping pins
+		 * its whole object, and the fuzzer must measure the driver, not the guest's memory.
+		 */
+		struct drm_novax_vm_bind_op ops[8];
+		struct drm_novax_vm_bind a = { 0 };
+		uint32_t n = 1 + next(s) % 8;
+
+		for (uint32_t i = 0; i < n; i++) {
+			unsigned int slot = next(s) % 64;
+
+			ops[i] = (struct drm_novax_vm_bind_op){
+				.op = next(s) % 2,
+				.flags = next(s) % 4 == 0,
+				.handle = w->sizes[slot] <= (8 << 20) ? w->handles[slot] : 0,
+				.addr = (next(s) % 65536) << 12,
+				.bo_offset = (next(s) % 4) << 12,
+				.range = (1 + next(s) % 64) << 12,
+			};
+			if (ops[i].op == DRM_NOVAX_VM_BIND_OP_UNMAP)
+				ops[i].handle = ops[i].bo_offset = ops[i].flags = 0;
+			if (next(s) % 8 == 0)
+				ops[i].addr = pick_u64(s);
+			if (next(s) % 8 == 0)
+				ops[i].range = pick_u64(s);
+			if (next(s) % 16 == 0)
+				ops[i].op = (uint32_t)next(s);
+			if (next(s) % 16 == 0)
+				ops[i].pad = (uint32_t)next(s);
+		}
+		a.ops.stride = sizeof(ops[0]);
+		a.ops.count = n;
+		a.ops.ptr = (uintptr_t)pick_ptr(s, ops, sizeof(ops));
+		if (next(s) % 8 == 0)
+			a.ops.stride = (uint32_t)next(s) % 128;
+		if (next(s) % 16 == 0)
+			a.ops.count = (uint32_t)next(s);
+		if (next(s) % 16 == 0)
+			a.flags = (uint32_t)next(s);
+		if (next(s) % 16 == 0)
+			a.waits.count = 1;
+		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_VM_BIND, DRM_NOVAX_VM_BIND),
+		     pick_ptr(s, &a, sizeof(a)), vm_bind_errnos);
 		break;
 	}
 	default: { /* random generic DRM ioctl numbers with garbage */

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::ioctl;
 use crate::sys::{self, Param};
 use std::fs::{File, OpenOptions};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -189,5 +189,56 @@ impl Device {
             cookie: arg.cookie,
             latency_ns: arg.latency_ns,
         })
+    }
+
+    /// `DRM_IOCTL_NOVAX_VM_INIT`: this file's VA space, with the kernel region
+    /// `kernel_addr..kernel_addr + kernel_size`.
+    pub fn vm_init(&self, kernel_addr: u64, kernel_size: u64) -> Result<()> {
+        let mut arg = sys::drm_novax_vm_init {
+            kernel_addr,
+            kernel_size,
+            flags: 0,
+            pad: 0,
+        };
+        ioctl::call(self.as_fd(), &ioctl::VM_INIT, &mut arg)
+    }
+
+    /// `DRM_IOCTL_NOVAX_VM_BIND`, synchronous, with `ops` run in order (all or nothing).
+    pub fn vm_bind(&self, ops: &[sys::drm_novax_vm_bind_op]) -> Result<()> {
+        let count = u32::try_from(ops.len()).unwrap_or(u32::MAX);
+        let stride = u32::try_from(std::mem::size_of::<sys::drm_novax_vm_bind_op>()).unwrap_or(0);
+        let empty = sys::drm_novax_array {
+            stride: 0,
+            count: 0,
+            ptr: 0,
+        };
+        let mut arg = sys::drm_novax_vm_bind {
+            flags: 0,
+            pad: 0,
+            ops: sys::drm_novax_array {
+                stride,
+                count,
+                ptr: ops.as_ptr() as u64,
+            },
+            waits: empty,
+            signals: empty,
+        };
+        ioctl::call(self.as_fd(), &ioctl::VM_BIND, &mut arg)
+    }
+
+    /// This file's `drm-client-id`, from its fdinfo.
+    pub fn client_id(&self) -> Result<u64> {
+        let path = format!("/proc/self/fdinfo/{}", self.as_fd().as_raw_fd());
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| Error::sys(format!("read {path}"), e))?;
+        text.lines()
+            .find_map(|l| l.strip_prefix("drm-client-id:"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| {
+                Error::sys(
+                    format!("read {path}"),
+                    std::io::Error::other("no drm-client-id"),
+                )
+            })
     }
 }

@@ -59,6 +59,10 @@ pub const GEM_CREATE: Request<sys::drm_novax_gem_create> = Request::novax(IoctlN
 pub const GEM_INFO: Request<sys::drm_novax_gem_info> = Request::novax(IoctlNr::GemInfo);
 /// `DRM_IOCTL_NOVAX_GSP_ECHO`.
 pub const GSP_ECHO: Request<sys::drm_novax_gsp_echo> = Request::novax(IoctlNr::GspEcho);
+/// `DRM_IOCTL_NOVAX_VM_INIT`.
+pub const VM_INIT: Request<sys::drm_novax_vm_init> = Request::novax(IoctlNr::VmInit);
+/// `DRM_IOCTL_NOVAX_VM_BIND`.
+pub const VM_BIND: Request<sys::drm_novax_vm_bind> = Request::novax(IoctlNr::VmBind);
 
 /// The request code of novax ioctl `nr`. The match is exhaustive on purpose: an ioctl added to
 /// the header does not compile until it has a request here.
@@ -68,6 +72,8 @@ pub const fn code(nr: IoctlNr) -> Opcode {
         IoctlNr::GemCreate => GEM_CREATE.code,
         IoctlNr::GemInfo => GEM_INFO.code,
         IoctlNr::GspEcho => GSP_ECHO.code,
+        IoctlNr::VmInit => VM_INIT.code,
+        IoctlNr::VmBind => VM_BIND.code,
     }
 }
 
@@ -138,6 +144,8 @@ mod tests {
             (IoctlNr::GemCreate, c::NOVAX_C_IOCTL_NOVAX_GEM_CREATE),
             (IoctlNr::GemInfo, c::NOVAX_C_IOCTL_NOVAX_GEM_INFO),
             (IoctlNr::GspEcho, c::NOVAX_C_IOCTL_NOVAX_GSP_ECHO),
+            (IoctlNr::VmInit, c::NOVAX_C_IOCTL_NOVAX_VM_INIT),
+            (IoctlNr::VmBind, c::NOVAX_C_IOCTL_NOVAX_VM_BIND),
         ] {
             let got = code32(code(nr));
             assert_eq!(got, want, "{}: {got:#x} vs C {want:#x}", nr.uapi_name());

@@ -54,10 +54,20 @@ mod tests {
                 Param::Revision,
                 Param::VramBarSize,
                 Param::VramSize,
-                Param::GspFwVersion
+                Param::GspFwVersion,
+                Param::VaBits,
+                Param::VmKernelMinSize,
+                Param::VmBindOpsMax,
+                Param::ExecPushMax,
+                Param::CopyClass,
+                Param::SyncsMax,
+                Param::PageSizes,
             ]
         );
-        assert_eq!(Param::ALL.map(Param::raw), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(
+            Param::ALL.map(Param::raw),
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
+        );
         assert_eq!(Param::GspFwVersion.uapi_name(), "GSP_FW_VERSION");
     }
 
@@ -66,7 +76,7 @@ mod tests {
         for p in Param::ALL {
             assert_eq!(Param::from_raw(p.raw()), Some(p));
         }
-        for raw in [0, 7, 8, 0x100, u32::MAX as u64, u64::MAX] {
+        for raw in [0, 14, 15, 0x100, u32::MAX as u64, u64::MAX] {
             assert_eq!(Param::from_raw(raw), None, "{raw:#x}");
         }
         // No two parameters share a value, and every value up to the largest is used.
@@ -76,10 +86,17 @@ mod tests {
 
     #[test]
     fn ioctl_numbers_are_the_documented_ones() {
-        assert_eq!(IoctlNr::ALL.map(|n| n as u32), [0, 1, 2, 3]);
+        assert_eq!(IoctlNr::ALL.map(|n| n as u32), [0, 1, 2, 3, 4, 5]);
         assert_eq!(
             IoctlNr::ALL.map(IoctlNr::uapi_name),
-            ["GETPARAM", "GEM_CREATE", "GEM_INFO", "GSP_ECHO"]
+            [
+                "GETPARAM",
+                "GEM_CREATE",
+                "GEM_INFO",
+                "GSP_ECHO",
+                "VM_INIT",
+                "VM_BIND"
+            ]
         );
     }
 

@@ -81,6 +81,13 @@ pub fn param_label(p: Param) -> &'static str {
         Param::VramBarSize => "VRAM BAR size",
         Param::VramSize => "VRAM size",
         Param::GspFwVersion => "GSP firmware",
+        Param::VaBits => "VA bits",
+        Param::VmKernelMinSize => "VM kernel min",
+        Param::VmBindOpsMax => "bind ops max",
+        Param::ExecPushMax => "EXEC push max",
+        Param::CopyClass => "copy class",
+        Param::SyncsMax => "syncs max",
+        Param::PageSizes => "page sizes",
     }
 }
 
@@ -93,7 +100,20 @@ pub fn format_param(p: Param, v: u64) -> String {
         Param::Revision => format_revision(v),
         Param::VramBarSize | Param::VramSize => format_bytes(v),
         Param::GspFwVersion => format_fw_version(v),
+        Param::VaBits | Param::VmBindOpsMax | Param::ExecPushMax | Param::SyncsMax => v.to_string(),
+        Param::VmKernelMinSize => format_bytes(v),
+        Param::CopyClass => format!("{v:#06x}"),
+        Param::PageSizes => format_page_sizes(v),
     }
+}
+
+/// A bit mask of page sizes: `4 KiB, 64 KiB (0x11000)`.
+fn format_page_sizes(v: u64) -> String {
+    let sizes: Vec<String> = (0..64)
+        .filter(|b| v >> b & 1 == 1)
+        .map(|b| format_size(1 << b))
+        .collect();
+    format!("{} ({v:#x})", sizes.join(", "))
 }
 
 #[cfg(test)]
@@ -117,6 +137,11 @@ mod tests {
             format_param(Param::GspFwVersion, 570 << 32 | 144 << 16),
             "570.144.0"
         );
+        assert_eq!(
+            format_param(Param::PageSizes, 1 << 12 | 1 << 16),
+            "4 KiB, 64 KiB (0x11000)"
+        );
+        assert_eq!(format_param(Param::CopyClass, 0xc7b5), "0xc7b5");
     }
 
     #[test]

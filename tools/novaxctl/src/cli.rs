@@ -44,6 +44,16 @@ pub enum Command {
     },
     /// Dump the driver's debugfs files, or watch its counters
     Debugfs(Debugfs),
+    /// The clients' GPU VA spaces: page directory, page-table pages, mappings
+    Vm {
+        /// Only this client (its fdinfo drm-client-id)
+        #[arg(long, value_name = "ID", conflicts_with = "map")]
+        client: Option<u64>,
+        /// First make this process's own VA space with an object of SIZE bytes mapped, and
+        /// show only that
+        #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+        map: Option<u64>,
+    },
 }
 
 /// `bo create|info`.

@@ -30,6 +30,10 @@ fn run(cli: &Cli, out: &mut impl Write) -> CmdResult {
             cmd::bo::info(&cmd::open(device)?, *handle, create, out)
         }
         Command::Echo { count } => cmd::echo::run(&cmd::open(device)?, *count, output, out),
+        Command::Vm { .. } if cli.json => Err(Failure::Check(
+            "--json: vm has no JSON output (info, echo and debugfs do)".into(),
+        )),
+        Command::Vm { client, map } => cmd::vm::run(&cmd::open(device)?, *client, *map, out),
         Command::Debugfs(args) => {
             let dir = match &args.dir {
                 Some(dir) => dir.clone(),

@@ -7,6 +7,7 @@ pub mod bo;
 pub mod debugfs;
 pub mod echo;
 pub mod info;
+pub mod vm;
 pub mod watch;
 
 use novax_uapi::Device;
