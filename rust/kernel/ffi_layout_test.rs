@@ -171,7 +171,10 @@ fn drm_file(test: &Test) {
 }
 
 fn drm_gem_object(test: &Test) {
-    check(test, layout!(drm_gem_object: size, dev, funcs, vma_node, import_attach));
+    check(
+        test,
+        layout!(drm_gem_object: size, dev, funcs, vma_node, import_attach),
+    );
 }
 
 fn drm_gem_shmem_object(test: &Test) {
