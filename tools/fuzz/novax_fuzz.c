@@ -274,8 +274,10 @@ static void one(struct worker *w, int fd)
 	case 10: {
 		/*
 		 * Mostly plausible ops (aligned, on live handles, in a 256 MiB window so that maps
-		 * replace each other), some garbage. Only objects of up to 8 MiB: a mapping pins
-		 * its whole object, and the fuzzer must measure the driver, not the guest's memory.
+		 * replace each other), some garbage. Only objects of up to 1 MiB, and now and then
+		 * the whole window unmapped: a mapping pins its whole object and keeps it after
+		 * GEM_CLOSE, and the fuzzer must measure the driver, not the guest's memory (with
+		 * 8 MiB objects and no sweep the mappings pinned the guest into the OOM killer).
 		 */
 		struct drm_novax_vm_bind_op ops[8];
 		struct drm_novax_vm_bind a = { 0 };
@@ -287,7 +289,7 @@ static void one(struct worker *w, int fd)
 			ops[i] = (struct drm_novax_vm_bind_op){
 				.op = next(s) % 2,
 				.flags = next(s) % 4 == 0,
-				.handle = w->sizes[slot] <= (8 << 20) ? w->handles[slot] : 0,
+				.handle = w->sizes[slot] <= (1 << 20) ? w->handles[slot] : 0,
 				.addr = (next(s) % 65536) << 12,
 				.bo_offset = (next(s) % 4) << 12,
 				.range = (1 + next(s) % 64) << 12,
@@ -314,6 +316,14 @@ static void one(struct worker *w, int fd)
 			a.flags = (uint32_t)next(s);
 		if (next(s) % 16 == 0)
 			a.waits.count = 1;
+		if (next(s) % 32 == 0) {
+			ops[0] = (struct drm_novax_vm_bind_op){
+				.op = DRM_NOVAX_VM_BIND_OP_UNMAP, .range = 65536ull << 12,
+			};
+			a = (struct drm_novax_vm_bind){
+				.ops = { .stride = sizeof(ops[0]), .count = 1, .ptr = (uintptr_t)ops },
+			};
+		}
 		call(w, fd, pick_request(s, DRM_IOCTL_NOVAX_VM_BIND, DRM_NOVAX_VM_BIND),
 		     pick_ptr(s, &a, sizeof(a)), vm_bind_errnos);
 		break;
