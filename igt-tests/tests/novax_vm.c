@@ -528,8 +528,46 @@ igt_main
 		igt_info("%" PRIu64 " table pages freed\n", own);
 	}
 
-	igt_fixture {
+	igt_describe("Unbinding the core driver while a client has a VM with live mappings: its "
+		     "binds fail with ENODEV, closing it later is harmless, and the rebound device "
+		     "starts with no VA space and maps again.");
+	igt_subtest("core-unbind-with-vm") {
+		char bdf[32];
+		int f = open_vm(), g = drm_open_novax_render(), h;
+		struct bo b = bo_new(f, 16 * PAGE, 24);
+		uint64_t va = 1ull << 36, spaces, pages;
+
+		igt_require_f(novax_pci_bdf(bdf, sizeof(bdf)), "no emulated GPU\n");
+		igt_set_timeout(120, "core unbind with a VM");
+		igt_assert_eq(map(f, b.handle, va, 0, 16 * PAGE), 0);
+		igt_assert_eq(gpu_check(emu, vm_pdb(f, NULL), va, 24, 0, false), 0);
 		close(fd);
+		fd = -1;
+		igt_assert_eq(novax_core_unbind(bdf), 0);
+		igt_assert_f(novax_wait_no_render(5000), "render node still there after unbind\n");
+		igt_assert_eq(map(f, b.handle, va + (1 << 20), 0, PAGE), -ENODEV);
+		igt_assert_eq(unmap(f, va, PAGE), -ENODEV);
+		igt_assert_eq(vm_init(g, KERNEL_ADDR, KERNEL_SIZE, 0, 0), -ENODEV);
+		igt_assert_eq(novax_core_bind(bdf), 0);
+		fd = novax_wait_render(10000);
+		igt_assert_f(fd >= 0, "no render node after rebinding the core driver\n");
+		close(f);
+		close(g);
+		vm_totals(fd, &spaces, &pages);
+		igt_assert_eq_u64(spaces, 0);
+		igt_assert_eq_u64(pages, 0);
+		h = open_vm();
+		b = bo_new(h, 16 * PAGE, 25);
+		igt_assert_eq(map(h, b.handle, va, 0, 16 * PAGE), 0);
+		for (int i = 0; i < 16; i++)
+			igt_assert_eq(gpu_check(emu, vm_pdb(h, NULL), va + i * PAGE, 25, i * PAGE, false), 0);
+		close(h);
+	}
+
+	igt_fixture {
+		if (fd >= 0)
+			close(fd);
 		novax_emu_close(emu);
+		novax_ensure_bound();
 	}
 }
