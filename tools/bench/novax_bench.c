@@ -9,6 +9,9 @@
  *   node kind and code in both, neither making an mmap offset at creation.
  * - Ioctl dispatch: novax GETPARAM per second against the DRM core's own DRM_IOCTL_GET_CAP on
  *   the same file (a pure C path).
+ * - VM: 4 KiB MAP+UNMAP pairs (synchronous VM_BIND) per second against novax GEM create+close
+ *   on the same file, and the time to map and unmap a 1 GiB object with 64 KiB PTEs where its
+ *   pages allow against 4 KiB PTEs only.
  * - GSP path: echo RPC latency (p50/p99) and event-flood throughput, interrupts per message and
  *   CPU time, with the NAPI-style poller against the same driver forced to one message per
  *   interrupt (debugfs poll_mode "single").
@@ -218,6 +221,105 @@ static void report_comparison(const char *name, int ret, const struct comparison
 	}
 	report("%-34s %12.0f/s %12.0f/s %8.2f  %4.2f-%4.2f  %s\n", name, c->a, c->b, c->ratio,
 	       c->lo, c->hi, target);
+}
+
+/* The VM benchmarks' object (4 KiB) and VA, set up once on the render node. */
+static uint32_t vm_bo;
+#define VM_VA (1ULL << 36)
+
+static int bind1(int fd, uint32_t op, uint32_t handle, uint64_t addr, uint64_t range)
+{
+	struct drm_novax_vm_bind_op o = { .op = op, .handle = handle, .addr = addr, .range = range };
+	struct drm_novax_vm_bind b = {
+		.ops = { .stride = sizeof(o), .count = 1, .ptr = (uintptr_t)&o },
+	};
+
+	return ioctl(fd, DRM_IOCTL_NOVAX_VM_BIND, &b) ? -errno : 0;
+}
+
+/* A 4 KiB MAP and its UNMAP (two synchronous VM_BINDs), per second. */
+static double bind_rate(int fd, uint64_t unused)
+{
+	(void)unused;
+	double t0 = now();
+
+	for (int i = 0; i < iterations; i++) {
+		int e = bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, vm_bo, VM_VA, 4096);
+
+		if (e || (e = bind1(fd, DRM_NOVAX_VM_BIND_OP_UNMAP, 0, VM_VA, 4096)))
+			return e;
+	}
+	return iterations / (now() - t0);
+}
+
+/* novax GEM_CREATE (4 KiB) + GEM_CLOSE per second, the peer of bind_rate. */
+static double gem_rate(int fd, uint64_t unused)
+{
+	(void)unused;
+	double t0 = now();
+
+	for (int i = 0; i < iterations; i++) {
+		struct drm_novax_gem_create c = { .size = 4096 };
+		struct drm_gem_close cl = { 0 };
+
+		if (ioctl(fd, DRM_IOCTL_NOVAX_GEM_CREATE, &c))
+			return -errno;
+		cl.handle = c.handle;
+		ioctl(fd, DRM_IOCTL_GEM_CLOSE, &cl);
+	}
+	return iterations / (now() - t0);
+}
+
+/* MAP then UNMAP of all of SIZE bytes of HANDLE at VA: the two times in ms (< 0: failed). */
+static int map_unmap_ms(int fd, uint32_t handle, uint64_t va, uint64_t size, double ms[2])
+{
+	double t0 = now(), t1;
+
+	if (bind1(fd, DRM_NOVAX_VM_BIND_OP_MAP, handle, va, size))
+		return -1;
+	t1 = now();
+	if (bind1(fd, DRM_NOVAX_VM_BIND_OP_UNMAP, 0, va, size))
+		return -1;
+	ms[0] = (t1 - t0) * 1e3;
+	ms[1] = (now() - t1) * 1e3;
+	return 0;
+}
+
+/*
+ * The VM rows: 4 KiB MAP+UNMAP pairs against GEM create+close on the same file, and the time to
+ * map and unmap a large object at a 64 KiB-aligned VA (64 KiB PTEs wherever its pages are
+ * contiguous) and at a VA 4 KiB off that (4 KiB PTEs only). The first map pins (and, on first
+ * use, allocates) the pages, so the object is mapped once before the timed runs.
+ */
+static void vm_rows(int fd, uint64_t big_size)
+{
+	struct drm_novax_vm_init init = { .kernel_addr = 1ULL << 32, .kernel_size = 64 << 20 };
+	struct drm_novax_gem_create c = { .size = 4096 }, b = { .size = big_size };
+	struct comparison cmp;
+	double aligned[2], misaligned[2];
+
+	if (ioctl(fd, DRM_IOCTL_NOVAX_VM_INIT, &init) || ioctl(fd, DRM_IOCTL_NOVAX_GEM_CREATE, &c) ||
+	    ioctl(fd, DRM_IOCTL_NOVAX_GEM_CREATE, &b)) {
+		report("%-34s failed: %s\n", "VM setup", strerror(errno));
+		failures++;
+		return;
+	}
+	vm_bo = c.handle;
+	report_comparison("VM_BIND 4K map+unmap vs GEM c+c",
+			  compare(bind_rate, fd, gem_rate, fd, 0, &cmp), &cmp, ">= 0.50");
+	if (map_unmap_ms(fd, b.handle, 1ULL << 40, big_size, aligned) ||
+	    map_unmap_ms(fd, b.handle, 1ULL << 40, big_size, aligned) ||
+	    map_unmap_ms(fd, b.handle, (1ULL << 40) + 4096, big_size, misaligned)) {
+		report("%-34s failed: %s\n", "VM map/unmap of a large object", strerror(errno));
+		failures++;
+		return;
+	}
+	report("VM map %4llu MiB: %8.1f ms at a 64K-aligned VA, %8.1f ms with 4K PTEs only (%.2fx)\n",
+	       (unsigned long long)(big_size >> 20), aligned[0], misaligned[0],
+	       misaligned[0] / aligned[0]);
+	report("VM unmap %4llu MiB: %6.1f ms at a 64K-aligned VA, %8.1f ms with 4K PTEs only (%.2fx)\n",
+	       (unsigned long long)(big_size >> 20), aligned[1], misaligned[1],
+	       misaligned[1] / aligned[1]);
 }
 
 /* debugfs */
@@ -527,6 +629,8 @@ int main(int argc, char **argv)
 		report_comparison("GETPARAM vs DRM GET_CAP",
 				  compare(getparam_rate, nfd, getcap_rate, nfd, 0, &c), &c, ">= 0.95");
 	}
+
+	vm_rows(nfd, smoke ? 16 << 20 : 1 << 30);
 
 	fstat(nfd, &st);
 	snprintf(dbg, sizeof(dbg), "/sys/kernel/debug/dri/%u/novax", minor(st.st_rdev));
