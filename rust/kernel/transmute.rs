@@ -42,6 +42,13 @@ pub unsafe trait FromBytes: Sized {
         let (head, rest) = bytes.split_at(n);
         Some((Self::from_bytes_copy(head)?, rest))
     }
+
+    /// The all-zero value, which every such type has: the starting point of a message whose
+    /// fields are mostly zero.
+    fn zeroed() -> Self {
+        // SAFETY: Every bit pattern is a valid `Self` (trait contract), the all-zero one too.
+        unsafe { core::mem::zeroed() }
+    }
 }
 
 /// Types whose values are fully initialised bytes (no padding).
