@@ -33,8 +33,8 @@ pub struct Cli {
     /// has), e.g. 0 on a Turing BOOT_0 for an inconsistent chip the driver must refuse
     #[arg(long, value_name = "VALUE", value_parser = parse_u32)]
     boot42: Option<u32>,
-    /// Shared memory size, a power of two >= 4M
-    #[arg(long, value_name = "SIZE", default_value = "4M", value_parser = parse_shm_size)]
+    /// Shared memory size, a power of two >= 32M
+    #[arg(long, value_name = "SIZE", default_value = "32M", value_parser = parse_shm_size)]
     shm_size: usize,
     /// Interrupt vectors, as QEMU's vectors= (1..=64)
     #[arg(long, value_name = "N", default_value = "2", value_parser = parse_vectors)]
@@ -148,7 +148,7 @@ fn parse_vectors(s: &str) -> Result<usize, String> {
 fn parse_shm_size(s: &str) -> Result<usize, String> {
     match parse_size(s) {
         Some(n) if n >= SHM_SIZE && n.is_power_of_two() => Ok(n),
-        _ => Err("must be a power of two >= 4M".into()),
+        _ => Err("must be a power of two >= 32M".into()),
     }
 }
 
@@ -188,7 +188,7 @@ mod tests {
         let c = run(&["--socket", "/tmp/s"]).unwrap();
         assert_eq!(c.socket, PathBuf::from("/tmp/s"));
         assert_eq!(c.chip.boot0, 0x1920_00a1);
-        assert_eq!(c.shm_size, 4 << 20);
+        assert_eq!(c.shm_size, 32 << 20);
         assert_eq!(c.vectors, 2);
         assert_eq!(c.event_rate, 0);
         assert!(!c.verbose);
@@ -203,7 +203,7 @@ mod tests {
             "--chipset",
             "GA102",
             "--shm-size",
-            "8M",
+            "64M",
             "--vectors=4",
             "--event-rate",
             "100",
@@ -216,7 +216,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.chip.boot0, 0x1720_00a1);
         assert_eq!(c.chip.name, "GA102");
-        assert_eq!(c.shm_size, 8 << 20);
+        assert_eq!(c.shm_size, 64 << 20);
         assert_eq!(c.vectors, 4);
         assert_eq!(c.event_rate, 100);
         assert!(c.verbose);

@@ -78,6 +78,10 @@ pub enum Command {
         /// 1..=[`PROBE_MAX`].
         count: usize,
     },
+    /// List the resource manager's objects in DATA.
+    RmObjects,
+    /// Fail the next `GSP_RM_ALLOC` with this NV status (0: none).
+    RmFailAlloc(u32),
 }
 
 impl Command {
@@ -114,6 +118,8 @@ impl Command {
             cmd::PROBE if (1..=PROBE_MAX).contains(&arg0) => Self::Probe {
                 count: usize::try_from(arg0).ok()?,
             },
+            cmd::RM_OBJECTS => Self::RmObjects,
+            cmd::RM_FAIL_ALLOC => Self::RmFailAlloc(arg0),
             _ => return None,
         })
     }
@@ -156,8 +162,14 @@ fn translate_flags(t: &mmu::Translation) -> u32 {
         | kib << TRANSLATE_PAGE_KIB_SHIFT
 }
 
-/// Carries out `PROBE` (see [`cmd::PROBE`]) for `count` VAs; returns the RESULT.
-pub fn probe<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>, count: usize) -> u32 {
+/// Carries out `PROBE` (see [`cmd::PROBE`]) for `count` VAs, through `tlb` as the GPU's
+/// engines translate; returns the RESULT.
+pub fn probe<M: Mem + ?Sized, R: Mem>(
+    mem: &mut M,
+    ram: Option<&GuestRam<R>>,
+    tlb: &mut mmu::Tlb,
+    count: usize,
+) -> u32 {
     let Some(ram) = ram else {
         return ENODEV;
     };
@@ -165,7 +177,7 @@ pub fn probe<M: Mem + ?Sized, R: Mem>(mem: &mut M, ram: Option<&GuestRam<R>>, co
     for i in 0..count.min(usize::try_from(PROBE_MAX).unwrap_or(0)) {
         let va = mem.load_u64(CTRL_DATA + PROBE_IN + 8 * i);
         let out = CTRL_DATA + PROBE_OUT + 16 * i;
-        let (status, flags, word, pa) = match mmu::walk(ram, pdb, va) {
+        let (status, flags, word, pa) = match tlb.translate(ram, pdb, va, false) {
             Ok(t) => {
                 let mut b = [0u8; 4];
                 match ram.read(t.pa, &mut b) {
@@ -415,7 +427,9 @@ mod tests {
         assert_eq!(Command::decode(11, 0, 0, 0), None);
         assert_eq!(Command::decode(11, 64, 0, 0), Some(Probe { count: 64 }));
         assert_eq!(Command::decode(11, 65, 0, 0), None);
-        assert_eq!(Command::decode(12, 0, 0, 0), None);
+        assert_eq!(Command::decode(12, 0, 0, 0), Some(RmObjects));
+        assert_eq!(Command::decode(13, 0x51, 0, 0), Some(RmFailAlloc(0x51)));
+        assert_eq!(Command::decode(14, 0, 0, 0), None);
     }
 
     #[test]

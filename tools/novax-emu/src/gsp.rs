@@ -30,15 +30,18 @@ use crate::control::{copy_gpa, probe, translate, Command, Control, HaltStats, Re
 use crate::fault::{self, FaultKind, Faults, BAD_WRITE_PTR, SEQ_NUM_SKIP, WRITE_PTR_EXCURSION};
 use crate::guest_ram::GuestRam;
 use crate::mem::Mem;
+use crate::mmu::{self, invalidate};
 use crate::queue::{self, Reject, Rpc, RxOutcome};
 use crate::regs::{
-    function, BOOT_0_GONE, CMDQ, EINVAL, EMU_GSP_CTRL, EMU_GSP_SHM_OFFSET, EMU_GSP_SHM_SIZE,
-    EMU_GSP_STATE, EMU_INTR_ENABLE, EMU_INTR_STATUS, EMU_PEER_ID, EMU_PEER_ID_VALUE,
-    EMU_SIGNATURE0, EMU_SIGNATURE1, EMU_VERSION, EMU_VERSION_VALUE, GSP_SHM_OFFSET, GSP_SHM_SIZE,
-    GSP_STATE_DEAD, GSP_STATE_HALTED, GSP_STATE_RUNNING, INTR_GSP, MSGQ, MSG_COUNT,
-    NV_ERR_NOT_SUPPORTED, NV_PMC_BOOT_0, NV_PMC_BOOT_42, PTE, RPC_HDR_SIZE, SIGNATURE0_VALUE,
-    SIGNATURE1_VALUE,
+    function, BOOT_0_GONE, CMDQ, CTRL_DATA, EINVAL, EMU_GSP_CTRL, EMU_GSP_SHM_OFFSET,
+    EMU_GSP_SHM_SIZE, EMU_GSP_STATE, EMU_INTR_ENABLE, EMU_INTR_STATUS, EMU_PEER_ID,
+    EMU_PEER_ID_VALUE, EMU_SIGNATURE0, EMU_SIGNATURE1, EMU_VERSION, EMU_VERSION_VALUE,
+    GSP_SHM_OFFSET, GSP_SHM_SIZE, GSP_STATE_DEAD, GSP_STATE_HALTED, GSP_STATE_RUNNING, INTR_GSP,
+    MSGQ, MSG_COUNT, NV_ERR_NOT_SUPPORTED, NV_PMC_BOOT_0, NV_PMC_BOOT_42, PTE, RM_VASPACES_MAX,
+    RPC_HDR_SIZE, SIGNATURE0_VALUE, SIGNATURE1_VALUE, STAT_TLB_HITS, STAT_TLB_INVALIDATES,
+    STAT_TLB_MISSES,
 };
+use crate::rm::{self, Rm};
 use crate::watch::Watch;
 use crate::{log_debug, log_info};
 use std::collections::VecDeque;
@@ -127,6 +130,14 @@ pub struct Gsp<M: Mem> {
     irqs: u32,
     /// The guest's RAM, if the GPU can reach it.
     ram: Option<GuestRam<Box<dyn Mem>>>,
+    /// The GPU engines' translations, flushed only by the MMU invalidate registers.
+    tlb: mmu::Tlb,
+    /// MMU invalidates carried out.
+    tlb_invalidates: u64,
+    /// The resource manager's objects (GSP-RM's, so reset at every boot).
+    rm: Rm,
+    /// `RM_FAIL_ALLOC`: the NV status the next `GSP_RM_ALLOC` fails with (0: none).
+    rm_fail_next_alloc: u32,
 }
 
 impl<M: Mem> Gsp<M> {
@@ -159,6 +170,10 @@ impl<M: Mem> Gsp<M> {
             error_logs: 0,
             irqs: 0,
             ram: None,
+            tlb: mmu::Tlb::new(),
+            tlb_invalidates: 0,
+            rm: Rm::new(),
+            rm_fail_next_alloc: 0,
         };
         gsp.reset();
         gsp
@@ -225,6 +240,7 @@ impl<M: Mem> Gsp<M> {
             .store_u32(EMU_GSP_SHM_OFFSET, GSP_SHM_OFFSET as u32);
         self.mem.store_u32(EMU_GSP_SHM_SIZE, GSP_SHM_SIZE as u32);
         self.mem.store_u32(EMU_PEER_ID, EMU_PEER_ID_VALUE);
+        self.tlb.invalidate_all();
         self.set_state(State::Halted);
         self.last_ctrl = 0;
         self.control = Control::new();
@@ -241,6 +257,34 @@ impl<M: Mem> Gsp<M> {
     fn store_stats(&mut self) {
         self.stats.store(&mut self.mem);
         self.watch.store(&mut self.mem);
+        let (hits, misses) = self.tlb.counts();
+        self.mem
+            .store_u64(STAT_TLB_INVALIDATES, self.tlb_invalidates);
+        self.mem.store_u64(STAT_TLB_HITS, hits);
+        self.mem.store_u64(STAT_TLB_MISSES, misses);
+    }
+
+    /// `RM_OBJECTS`: the object count and the VA spaces into DATA.
+    fn store_rm_objects(&mut self) {
+        let spaces = self.rm.vaspaces();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.mem.store_u32(CTRL_DATA, count(self.rm.objects()));
+        self.mem.store_u32(CTRL_DATA + 4, count(spaces.len()));
+        for (i, (client, handle, pdb)) in spaces.into_iter().take(RM_VASPACES_MAX).enumerate() {
+            let at = CTRL_DATA + 0x10 + 16 * i;
+            self.mem.store_u32(at, client);
+            self.mem.store_u32(at + 4, handle);
+            self.mem.store_u64(at + 8, pdb);
+        }
+    }
+
+    /// The MMU's part of a step: a pending invalidate (the MMU is not the GSP: it works whatever
+    /// the GSP's state).
+    fn service_mmu(&mut self) {
+        if let Some(scope) = invalidate::service(&mut self.mem, &mut self.tlb) {
+            self.tlb_invalidates += 1;
+            log_debug!("MMU invalidate: {scope:x?}");
+        }
     }
 
     /// The guest rang the GPU's doorbell once: [`Gsp::doorbells`] with one ring.
@@ -287,6 +331,7 @@ impl<M: Mem> Gsp<M> {
     /// every word it writes), then (when running) the fault timer, the event sources, the
     /// command queue and the pending messages.
     pub fn poll(&mut self, now: Duration) {
+        self.service_mmu();
         self.poll_control(now);
         let ctrl = self.mem.load_u32(EMU_GSP_CTRL) & 1;
         if ctrl != self.last_ctrl {
@@ -361,6 +406,7 @@ impl<M: Mem> Gsp<M> {
     fn boot(&mut self, now: Duration) {
         let halted = self.watch.end();
         self.clear_run_state();
+        self.rm.reset();
         self.stall = false;
         self.stats = Stats::default();
         self.store_identity();
@@ -493,8 +539,13 @@ impl<M: Mem> Gsp<M> {
             Command::Translate { va } => {
                 return translate(&mut self.mem, self.ram.as_ref(), va);
             }
+            Command::RmObjects => {
+                self.store_rm_objects();
+                return 0;
+            }
+            Command::RmFailAlloc(status) => self.rm_fail_next_alloc = status,
             Command::Probe { count } => {
-                return probe(&mut self.mem, self.ram.as_ref(), count);
+                return probe(&mut self.mem, self.ram.as_ref(), &mut self.tlb, count);
             }
             Command::ReadGpa { .. } | Command::WriteGpa { .. } => {
                 let result = copy_gpa(&mut self.mem, self.ram.as_mut(), command);
@@ -655,7 +706,25 @@ impl<M: Mem> Gsp<M> {
         let (result, payload) = match rpc.function {
             function::EMU_ECHO => (0, rpc.payload),
             function::EMU_STATIC_INFO => (0, self.cfg.chip.static_info()),
-            _ => (NV_ERR_NOT_SUPPORTED, Vec::new()),
+            rm::function::GSP_RM_ALLOC if self.rm_fail_next_alloc != 0 => {
+                let status = std::mem::take(&mut self.rm_fail_next_alloc);
+                log_info!(
+                    "GSP_RM_ALLOC failed on request: {}",
+                    rm::status::name(status)
+                );
+                let mut reply = rpc.payload;
+                match reply.get_mut(rm::alloc_hdr::STATUS..rm::alloc_hdr::STATUS + 4) {
+                    Some(field) => {
+                        field.copy_from_slice(&status.to_le_bytes());
+                        (0, reply)
+                    }
+                    None => (rm::status::INVALID_ARGUMENT, reply),
+                }
+            }
+            f => match self.rm.handle(f, &rpc.payload) {
+                Some((result, reply)) => (result, reply),
+                None => (NV_ERR_NOT_SUPPORTED, Vec::new()),
+            },
         };
         self.pending.push_back(Outgoing {
             rpc: Rpc {

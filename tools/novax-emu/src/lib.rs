@@ -16,6 +16,8 @@
 //! - [`mmu`]: GMMU version 2 page-table walks in guest RAM, and the TLB.
 //! - [`regs`], [`chip`]: the contract's numbers; the emulated chip.
 //! - [`queue`]: the message format and the rings, pure and unit-tested.
+//! - [`rm`]: GSP-RM's resource-manager object tree (`GSP_RM_ALLOC`, `GSP_RM_CONTROL`, `FREE`):
+//!   clients, devices, subdevices, VA spaces and the page directories handed over, pure.
 //! - [`fault`], [`control`]: fault injection; the test-control block.
 //! - [`watch`]: what the driver does to the device after it halted the GSP (counted).
 //! - [`gsp`]: the firmware model, a state machine stepped by the main loop.
@@ -38,8 +40,11 @@ pub mod mem;
 pub mod mmu;
 pub mod queue;
 pub mod regs;
+pub mod rm;
 pub mod server;
 pub mod shm;
 pub mod signals;
+#[cfg(test)]
+mod test_rng;
 pub mod watch;
 pub mod wire;

@@ -38,6 +38,8 @@ use crate::guest_ram::GuestRam;
 use crate::mem::Mem;
 use std::collections::VecDeque;
 
+pub mod invalidate;
+
 /// VA bits.
 pub const VA_BITS: u32 = 49;
 /// A small page.

@@ -6,11 +6,13 @@
 //! its numbers here (and nowhere else) makes a review against the document a single read. All
 //! offsets are byte offsets in BAR2, the ivshmem shared memory, unless a comment says otherwise.
 
-/// Size of the shared memory region (`NOVAX_EMU_SHM_SIZE`).
-pub const SHM_SIZE: usize = 4 << 20;
+/// Size of the shared memory region (`NOVAX_EMU_SHM_SIZE`): the register window and the GSP
+/// shared memory, rounded up to a power of two as a PCI BAR must be.
+pub const SHM_SIZE: usize = 32 << 20;
 
-/// Size of the register window at the start of BAR2.
-pub const REG_WINDOW_SIZE: usize = 2 << 20;
+/// Size of the register window at the start of BAR2: a real BAR0's 16 MiB, so that registers
+/// keep their real offsets (the MMU invalidate block at 0xb830a0).
+pub const REG_WINDOW_SIZE: usize = 16 << 20;
 
 /// `NV_PMC_BOOT_0`: chip identification; 0xffffffff once the GPU fell off the bus.
 pub const NV_PMC_BOOT_0: usize = 0x000000;
@@ -18,6 +20,24 @@ pub const NV_PMC_BOOT_0: usize = 0x000000;
 pub const NV_PMC_BOOT_42: usize = 0x000a00;
 /// `NV_PGSP_QUEUE_HEAD`: the CPU writes the command queue's new write pointer here.
 pub const NV_PGSP_QUEUE_HEAD: usize = 0x110c00;
+
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB` (TU102+, BAR0 0xb80000 + 0x30a0): `APERTURE`
+/// 1:1 (0 video, 1 system memory), `ADDR` 31:4, the page directory's address >> 12, low 28 bits.
+pub const MMU_INVALIDATE_PDB: usize = 0xb830a0;
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB`: `ADDR` 19:0, the address's bits 59:40.
+pub const MMU_INVALIDATE_UPPER_PDB: usize = 0xb830a4;
+/// `NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE`: `ALL_VA` 0:0, `ALL_PDB` 1:1, `HUBTLB_ONLY` 2:2,
+/// `TRIGGER` 31:31. The driver writes the scope with `TRIGGER` and polls until the GPU clears
+/// it; then no translation of that page directory (of every one, with `ALL_PDB`) is cached.
+pub const MMU_INVALIDATE: usize = 0xb830b0;
+/// `MMU_INVALIDATE`: `ALL_VA`.
+pub const MMU_INVALIDATE_ALL_VA: u32 = 1 << 0;
+/// `MMU_INVALIDATE`: `ALL_PDB`.
+pub const MMU_INVALIDATE_ALL_PDB: u32 = 1 << 1;
+/// `MMU_INVALIDATE`: `TRIGGER`.
+pub const MMU_INVALIDATE_TRIGGER: u32 = 1 << 31;
+/// `MMU_INVALIDATE_PDB`: `APERTURE` system memory.
+pub const MMU_INVALIDATE_PDB_SYS: u32 = 1 << 1;
 
 /// What BOOT_0 reads once the GPU has "fallen off the bus".
 pub const BOOT_0_GONE: u32 = 0xffff_ffff;
@@ -105,6 +125,13 @@ pub const STAT_HALTED_WRITES: usize = TEST_CTRL + 0x78;
 /// not reset at boot).
 pub const STAT_HALTS: usize = TEST_CTRL + 0x80;
 
+/// STATS: MMU invalidates carried out (u64, since the emulator started).
+pub const STAT_TLB_INVALIDATES: usize = TEST_CTRL + 0x88;
+/// STATS: GPU translations the TLB answered (u64, since the emulator started).
+pub const STAT_TLB_HITS: usize = TEST_CTRL + 0x90;
+/// STATS: GPU translations that walked the tables (u64, since the emulator started).
+pub const STAT_TLB_MISSES: usize = TEST_CTRL + 0x98;
+
 /// Test-control commands.
 pub mod cmd {
     /// ARG0 = fault kind, ARG1 = how many of the next posted messages (0 means 1).
@@ -135,13 +162,26 @@ pub mod cmd {
     /// reason (15:8) ([`crate::mmu::Fault::code`]). RESULT 0, EFAULT for a fault, ENODEV without
     /// guest RAM.
     pub const TRANSLATE: u32 = 10;
-    /// TRANSLATE and read, for ARG0 (1..=[`super::PROBE_MAX`]) VAs at once: the page tables'
+    /// TRANSLATE and read, for ARG0 (1..=[`super::PROBE_MAX`]) VAs at once, as the GPU's
+    /// engines do: through the TLB, which only `MMU_INVALIDATE` flushes (so a driver that
+    /// changes the tables without invalidating sees the old translation here). The page tables'
     /// PDB in DATA[0..8], the VAs at DATA[0x10 + 8 * i]. Out, at DATA[0x400 + 16 * i]: the
     /// status (u32: 0, or for a fault the fault code as in `TRANSLATE`), the flags (u32, as in `TRANSLATE`), the 4 bytes at the VA (u32, read
     /// at the physical address), the physical address's low 32 bits. RESULT 0 (whatever each
     /// VA gave), EINVAL for a bad count, ENODEV without guest RAM.
     pub const PROBE: u32 = 11;
+    /// The resource manager's objects: DATA[0..4] how many objects live (clients included),
+    /// DATA[4..8] how many VA spaces had their page directory handed over, then for each of
+    /// those (up to [`super::RM_VASPACES_MAX`]) at DATA[0x10 + 16 * i]: the client handle (u32),
+    /// the VA space handle (u32), the page directory base (u64). RESULT 0.
+    pub const RM_OBJECTS: u32 = 12;
+    /// The next `GSP_RM_ALLOC` fails with NV status ARG0 (0: none fails), whatever it asks for:
+    /// how tests see the driver turn an RM error into an errno.
+    pub const RM_FAIL_ALLOC: u32 = 13;
 }
+
+/// The most VA spaces `RM_OBJECTS` lists.
+pub const RM_VASPACES_MAX: usize = 64;
 
 /// The most VAs one `PROBE` takes.
 pub const PROBE_MAX: u32 = 64;
@@ -167,7 +207,7 @@ pub const EFAULT: u32 = 14;
 pub const ENODEV: u32 = 19;
 
 /// Start of the GSP shared memory in BAR2 (`GSP_SHM_OFFSET`).
-pub const GSP_SHM_OFFSET: usize = 0x200000;
+pub const GSP_SHM_OFFSET: usize = 0x1000000;
 /// Size of the GSP shared memory (`GSP_SHM_SIZE`).
 pub const GSP_SHM_SIZE: usize = 0x100000;
 /// `GSP_PAGE_SIZE`.
@@ -290,6 +330,7 @@ const _: () = assert!(MSGQ + QUEUE_SIZE <= GSP_SHM_OFFSET + GSP_SHM_SIZE);
 const _: () = assert!(GSP_SHM_OFFSET + GSP_SHM_SIZE <= SHM_SIZE);
 const _: () = assert!(STAT_HALTS + 8 <= REG_WINDOW_SIZE);
 const _: () = assert!(NV_PGSP_QUEUE_HEAD < EMU_REGS);
+const _: () = assert!(MMU_INVALIDATE + 4 <= REG_WINDOW_SIZE);
 
 #[cfg(test)]
 mod tests {

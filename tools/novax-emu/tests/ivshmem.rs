@@ -21,7 +21,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 // The contract's numbers, written out again on purpose.
-const SHM_SIZE: usize = 4 << 20;
+const SHM_SIZE: usize = 32 << 20;
 const BOOT_0: usize = 0x0;
 const BOOT_42: usize = 0xa00;
 const QUEUE_HEAD: usize = 0x110c00;
@@ -31,7 +31,7 @@ const INTR_STATUS: usize = EMU + 0x18;
 const GSP_CTRL: usize = EMU + 0x20;
 const GSP_STATE: usize = EMU + 0x24;
 const CTRL: usize = 0x1f1000;
-const GSP_SHM: usize = 0x200000;
+const GSP_SHM: usize = 0x1000000;
 const CMDQ: usize = GSP_SHM + 0x1000;
 const MSGQ: usize = GSP_SHM + 0x41000;
 const COUNT: u32 = 0x3f;
@@ -420,10 +420,19 @@ fn handshake_and_registers() {
     assert_eq!(g.r32(EMU), 0x5856_4f4e);
     assert_eq!(g.r32(EMU + 4), 0x3155_4d45);
     assert_eq!(g.r32(EMU + 8), 1);
-    assert_eq!(g.r32(EMU + 0xc), 0x200000);
+    assert_eq!(g.r32(EMU + 0xc), 0x1000000);
     assert_eq!(g.r32(EMU + 0x10), 0x100000);
     assert_eq!(g.r32(EMU + 0x1c), 0);
     assert_eq!(g.r32(GSP_STATE), 0);
+    // The MMU invalidate block at its real offset: a trigger with a doorbell is cleared.
+    g.w32(0xb830a0, 0x40_0000 >> 8);
+    g.w32(0xb830b0, 0x8000_0001);
+    g.ring_doorbell();
+    let start = Instant::now();
+    while g.r32(0xb830b0) != 1 {
+        assert!(start.elapsed() < WAIT, "invalidate not acknowledged");
+        std::thread::sleep(Duration::from_micros(100));
+    }
     // The shared memory fd maps the same memory: a second mapping sees our writes.
     let other = Mapping::shared(g.shm_fd.as_fd(), SHM_SIZE).unwrap();
     g.w32(0x1000, 0x1234_5678);

@@ -185,7 +185,7 @@ fn registers_after_reset() {
     assert_eq!(g.r32(EMU_REGS), 0x5856_4f4e);
     assert_eq!(g.r32(EMU_REGS + 4), 0x3155_4d45);
     assert_eq!(g.r32(EMU_REGS + 8), 1);
-    assert_eq!(g.r32(EMU_REGS + 0xc), 0x200000);
+    assert_eq!(g.r32(EMU_REGS + 0xc), 0x1000000);
     assert_eq!(g.r32(EMU_REGS + 0x10), 0x100000);
     assert_eq!(g.r32(EMU_REGS + 0x1c), 0);
     assert_eq!(g.r32(EMU_REGS + 0x24), 0);
@@ -881,4 +881,122 @@ fn gpa_commands_copy_between_data_and_guest_ram() {
     let mut b = [0; 8];
     g.mem().read(CTRL_DATA, &mut b);
     assert_eq!(&b, b" the GPU");
+}
+
+#[test]
+fn mmu_invalidates_are_serviced_in_any_gsp_state_and_counted() {
+    use crate::regs::{
+        MMU_INVALIDATE, MMU_INVALIDATE_ALL_VA, MMU_INVALIDATE_PDB, MMU_INVALIDATE_TRIGGER,
+        STAT_TLB_INVALIDATES,
+    };
+    let mut g = Guest::new();
+    let trigger = MMU_INVALIDATE_TRIGGER | MMU_INVALIDATE_ALL_VA;
+    // Halted: the MMU still answers.
+    g.mem().store_u32(MMU_INVALIDATE_PDB, 0x40_0000 >> 8);
+    g.mem().store_u32(MMU_INVALIDATE, trigger);
+    g.tick(MS);
+    assert_eq!(g.r32(MMU_INVALIDATE), MMU_INVALIDATE_ALL_VA);
+    assert_eq!(g.gsp.mem().load_u64(STAT_TLB_INVALIDATES), 1);
+    // Running, on a doorbell.
+    g.boot(true);
+    g.mem().store_u32(MMU_INVALIDATE, trigger);
+    g.gsp.doorbell(g.now);
+    assert_eq!(g.r32(MMU_INVALIDATE) & MMU_INVALIDATE_TRIGGER, 0);
+    assert_eq!(g.gsp.mem().load_u64(STAT_TLB_INVALIDATES), 2);
+    // Nothing triggered, nothing counted.
+    g.tick(MS);
+    assert_eq!(g.gsp.mem().load_u64(STAT_TLB_INVALIDATES), 2);
+}
+
+#[test]
+fn rm_objects_through_the_queues_listed_and_gone_at_boot() {
+    use crate::rm::{self, class, function as f};
+    let mut g = Guest::new();
+    g.boot(true);
+    g.messages();
+    let (c, d, sd, vas) = (0xc1d0_0000, 0xde1d_0000, 0x5d1d_0000, 0x90f1_0000);
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(c, c, c, class::ROOT, &rm::root_params(c)),
+    );
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(c, c, d, class::DEVICE, &rm::device_params(c)),
+    );
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(c, d, sd, class::SUBDEVICE, &rm::subdevice_params(0)),
+    );
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(c, d, vas, class::FERMI_VASPACE_A, &rm::vaspace_params(0, 0)),
+    );
+    let pdes = rm::pdes_params(sd, &[(0x7654_3000, 0x20, rm::aperture::SYS_COH, 0x2f)]);
+    g.call(
+        f::GSP_RM_CONTROL,
+        &rm::control_payload(c, vas, rm::cmd::VASPACE_COPY_SERVER_RESERVED_PDES, &pdes),
+    );
+    let m = g.messages();
+    assert_eq!(m.len(), 5);
+    for r in &m {
+        assert_eq!(r.rpc.result, 0);
+        assert_eq!(
+            rm::reply_status(r.rpc.function, &r.rpc.payload),
+            Some(rm::status::OK)
+        );
+    }
+    assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
+    let data = |g: &Guest, off: usize| g.r32(CTRL_DATA + off);
+    assert_eq!((data(&g, 0), data(&g, 4)), (4, 1));
+    assert_eq!((data(&g, 0x10), data(&g, 0x14)), (c, vas));
+    assert_eq!(g.gsp.mem().load_u64(CTRL_DATA + 0x18), 0x7654_3000);
+
+    // A requested failure: the next alloc answers that status and creates nothing.
+    assert_eq!(g.control(cmd::RM_FAIL_ALLOC, rm::status::NO_MEMORY, 0), 0);
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(
+            c,
+            d,
+            vas + 1,
+            class::FERMI_VASPACE_A,
+            &rm::vaspace_params(0, 0),
+        ),
+    );
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(
+            c,
+            d,
+            vas + 2,
+            class::FERMI_VASPACE_A,
+            &rm::vaspace_params(0, 0),
+        ),
+    );
+    let m = g.messages();
+    assert_eq!(
+        rm::reply_status(f::GSP_RM_ALLOC, &m[0].rpc.payload),
+        Some(rm::status::NO_MEMORY)
+    );
+    assert_eq!(
+        rm::reply_status(f::GSP_RM_ALLOC, &m[1].rpc.payload),
+        Some(rm::status::OK)
+    );
+    assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
+    assert_eq!(data(&g, 0), 5);
+
+    // FREE of the client takes everything; a reboot forgets the rest.
+    g.call(f::FREE, &rm::free_payload(c, 0, c));
+    g.messages();
+    assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
+    assert_eq!((data(&g, 0), data(&g, 4)), (0, 0));
+    g.call(
+        f::GSP_RM_ALLOC,
+        &rm::alloc_payload(c, c, c, class::ROOT, &rm::root_params(c)),
+    );
+    g.messages();
+    g.halt();
+    g.boot(true);
+    assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
+    assert_eq!(data(&g, 0), 0);
 }

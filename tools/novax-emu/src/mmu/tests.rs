@@ -11,17 +11,7 @@ use std::collections::HashMap;
 /// RAM for the tests: tables are allocated from 1 MiB up, pages point anywhere.
 const RAM: usize = 32 << 20;
 
-/// xorshift64*, seeded: the tests are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-}
+use crate::test_rng::Rng;
 
 /// The format's fields, written out by hand from the table in the module docs.
 fn pde(table: u64) -> u64 {
@@ -391,7 +381,8 @@ fn probe_translates_and_reads_a_batch() {
     for (i, v) in vas.iter().enumerate() {
         m.store_u64(CTRL_DATA + PROBE_IN + 8 * i, *v);
     }
-    assert_eq!(probe(&mut m, Some(&t.ram), vas.len()), 0);
+    let mut tlb = Tlb::new();
+    assert_eq!(probe(&mut m, Some(&t.ram), &mut tlb, vas.len()), 0);
     let out = |i: usize, w: usize| m.load_u32(CTRL_DATA + PROBE_OUT + 16 * i + 4 * w);
     assert_eq!(
         (out(0, 0), out(0, 2), out(0, 3)),
@@ -412,5 +403,21 @@ fn probe_translates_and_reads_a_batch() {
         "a page outside RAM faults (PTE, not RAM)"
     );
     // No guest RAM: ENODEV.
-    assert_eq!(probe::<_, VecMem>(&mut m, None, 1), crate::regs::ENODEV);
+    assert_eq!(
+        probe::<_, VecMem>(&mut m, None, &mut tlb, 1),
+        crate::regs::ENODEV
+    );
+    // Through the TLB: a PTE changed without an invalidate still reads the old page.
+    t.map(va, pa + 0x20_0000, false, false);
+    let pa_of_0 = |m: &mut VecMem, tlb: &mut Tlb| {
+        assert_eq!(probe(m, Some(&t.ram), tlb, 1), 0);
+        m.load_u32(CTRL_DATA + PROBE_OUT + 12)
+    };
+    assert_eq!(
+        pa_of_0(&mut m, &mut tlb),
+        0x80_0010,
+        "stale until invalidated"
+    );
+    tlb.invalidate(t.pdb);
+    assert_eq!(pa_of_0(&mut m, &mut tlb), 0xa0_0010);
 }
