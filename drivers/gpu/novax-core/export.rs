@@ -9,6 +9,7 @@ use crate::{
     gsp::Gsp,
     iface::{CoreExport, CoreProvider, GpuInfo, PollMode, PtOp, Snapshot, VmInfo},
     mmu::vmm::Vmm,
+    rm,
 };
 use kernel::{
     device::Device,
@@ -35,6 +36,10 @@ impl CoreProvider for Core {
     fn snapshot(&self, out: &mut Snapshot) {
         self.gsp.snapshot(out);
         (out.vm_spaces, out.vm_table_pages) = self.vmm.totals();
+        let tlb = self.vmm.tlb_stats();
+        out.tlb_invalidates = tlb.invalidates;
+        out.tlb_invalidates_skipped = tlb.skipped;
+        out.tlb_invalidate_errors = tlb.errors;
     }
 
     fn budget(&self) -> u32 {
@@ -78,17 +83,34 @@ impl CoreProvider for Core {
         let info = self.vmm.info(id)?;
         out.pdb = info.pdb;
         out.table_pages = info.pages;
+        out.rm_vaspace = info.rm_vaspace;
         Ok(())
+    }
+
+    fn skip_invalidate(&self) -> u32 {
+        self.vmm.skip_invalidate().into()
+    }
+
+    fn set_skip_invalidate(&self, skip: u32) -> Result {
+        match skip {
+            0 | 1 => {
+                self.vmm.set_skip_invalidate(skip == 1);
+                Ok(())
+            }
+            _ => Err(EINVAL),
+        }
     }
 }
 
 /// Exports `gsp` and the VA spaces of `dev` (which stays bound while the export lives: the
 /// core drops it at unbind) with the GPU's static information.
 pub(crate) fn new(gsp: Arc<Gsp>, dev: ARef<Device>, info: GpuInfo) -> Result<KBox<CoreExport>> {
+    let client = Arc::new(rm::Client::new(gsp.clone())?, GFP_KERNEL)?;
+    let regs = gsp.clone();
     let core = Arc::pin_init(
         pin_init!(Core {
             gsp,
-            vmm <- Vmm::new(dev),
+            vmm <- Vmm::new(dev, regs, client),
         }),
         GFP_KERNEL,
     )?;

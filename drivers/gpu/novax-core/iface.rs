@@ -126,6 +126,12 @@ pub(crate) struct Snapshot {
     pub(crate) vm_spaces: u64,
     /// Page-table pages of all VA spaces.
     pub(crate) vm_table_pages: u64,
+    /// TLB invalidates the GPU completed.
+    pub(crate) tlb_invalidates: u64,
+    /// TLB invalidates the debug knob skipped.
+    pub(crate) tlb_invalidates_skipped: u64,
+    /// TLB invalidates that failed.
+    pub(crate) tlb_invalidate_errors: u64,
 }
 
 /// One page-table update of [`CoreOps::vm_update`].
@@ -162,6 +168,9 @@ pub(crate) struct VmInfo {
     pub(crate) pdb: u64,
     /// Page-table pages, the root included.
     pub(crate) table_pages: u64,
+    /// The handle of the VA space's `FERMI_VASPACE_A` in GSP-RM.
+    pub(crate) rm_vaspace: u32,
+    pub(crate) pad: u32,
 }
 
 /// How the poller treats the interrupt. It crosses the interface as its `u32` value, which the
@@ -200,7 +209,7 @@ kernel::declare_interface! {
     /// The operations the core driver offers the DRM driver.
     pub(crate) interface CoreOps {
         name: "novax-core",
-        version: 4,
+        version: 5,
         data: GpuInfo,
         provider: CoreProvider,
         handle: CoreHandle,
@@ -233,6 +242,10 @@ kernel::declare_interface! {
         fn vm_update(id: u32, ops: Slice<'_, PtOp>, addrs: Slice<'_, u64>) -> Result;
         /// Reports on VA space `id` (`ENOENT` if there is none).
         fn vm_info(id: u32, out: &mut VmInfo) -> Result;
+        /// Whether the debug knob that skips TLB invalidates is set (0 or 1).
+        fn skip_invalidate() -> u32;
+        /// Sets that knob (0 or 1, else `EINVAL`).
+        fn set_skip_invalidate(skip: u32) -> Result;
     }
 }
 

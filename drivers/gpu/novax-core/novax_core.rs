@@ -23,6 +23,7 @@ mod iface;
 mod irq;
 mod mmu;
 mod regs;
+mod rm;
 
 use chip::{Refusal, Spec};
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -119,7 +120,10 @@ impl Inner {
         pdev.set_master();
         match kind {
             Kind::Nvidia => {
-                let bar0 = pdev.iomap_region_sized::<BAR_SIZE>(0, c_str!("novax_core/bar0"))?;
+                let bar0 = pdev.iomap_region_sized::<{ regs::REG_WINDOW_SIZE }>(
+                    0,
+                    c_str!("novax_core/bar0"),
+                )?;
                 let spec = identify(pdev.as_ref(), &bar0)?;
                 dev_info!(
                     pdev,

@@ -47,6 +47,17 @@ macro_rules! register {
                     const MASK: u32 = if WIDTH == 32 { u32::MAX } else { (1u32 << WIDTH) - 1 };
                     (self.0 >> $lo) & MASK
                 }
+
+                kernel::macros::paste! {
+                    #[doc = concat!("The value with bits ", stringify!($hi), ":", stringify!($lo),
+                                    " set to `v` (truncated to the field).")]
+                    pub(crate) fn [<set_ $field>](self, v: u32) -> Self {
+                        const WIDTH: u32 = $hi - $lo + 1;
+                        const MASK: u32 =
+                            if WIDTH == 32 { u32::MAX } else { (1u32 << WIDTH) - 1 };
+                        Self((self.0 & !(MASK << $lo)) | ((v & MASK) << $lo))
+                    }
+                }
             )*
         }
     };
@@ -78,6 +89,37 @@ register!(
     /// The CPU writes the command queue's new write pointer here.
     NV_PGSP_QUEUE_HEAD @ 0x110c00 {
         31:0 address;
+    }
+);
+
+/// The register window: a real BAR0's size, which the emulated GPU's register window matches
+/// so that registers keep their real offsets.
+pub(crate) const REG_WINDOW_SIZE: usize = 16 << 20;
+
+register!(
+    /// The page directory an MMU invalidate applies to (TU102 and later): its address >> 12,
+    /// low 28 bits, in `addr`; `aperture` 1 for system memory.
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_PDB @ 0xb830a0 {
+        1:1 aperture;
+        31:4 addr;
+    }
+);
+
+register!(
+    /// The upper bits (59:40) of the invalidate's page directory address.
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE_UPPER_PDB @ 0xb830a4 {
+        19:0 addr;
+    }
+);
+
+register!(
+    /// Starts an MMU invalidate of the scope written with `trigger`; the GPU clears `trigger`
+    /// when no translation older than the page tables remains cached.
+    NV_VIRTUAL_FUNCTION_PRIV_MMU_INVALIDATE @ 0xb830b0 {
+        0:0 all_va;
+        1:1 all_pdb;
+        2:2 hubtlb_only;
+        31:31 trigger;
     }
 );
 

@@ -84,6 +84,31 @@ fn files<'a>(data: &'a DebugfsData, dir: &'a ScopedDir<'a>) {
     dir.read_write_callback_file(c_str!("rpc_timeout_ms"), data, show_timeout, store_timeout);
     dir.read_write_callback_file(c_str!("gsp_echo"), data, show_echo, store_echo);
     dir.read_callback_file(c_str!("vms"), data, show_vms);
+    dir.read_callback_file(c_str!("tlb_stats"), data, show_tlb_stats);
+    dir.read_write_callback_file(
+        c_str!("tlb_skip_invalidate"),
+        data,
+        show_skip_invalidate,
+        store_skip_invalidate,
+    );
+}
+
+/// The core's TLB invalidate counters.
+fn show_tlb_stats(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let s = snapshot(&d.core);
+    writeln!(f, "invalidates: {}", s.tlb_invalidates)?;
+    writeln!(f, "skipped: {}", s.tlb_invalidates_skipped)?;
+    writeln!(f, "errors: {}", s.tlb_invalidate_errors)
+}
+
+/// The debug knob that makes the core skip TLB invalidates (0 or 1): with it set, the GPU
+/// keeps translating through what its TLB cached, which tests use to show that it does.
+fn show_skip_invalidate(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{}", d.core.skip_invalidate())
+}
+
+fn store_skip_invalidate(d: &DebugfsData, s: &str) -> Result {
+    d.core.set_skip_invalidate(parse_u32(s)?)
 }
 
 /// Every client's VA space: totals from the core, then each VM with its mappings.

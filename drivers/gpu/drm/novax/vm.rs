@@ -432,7 +432,11 @@ pub(crate) fn dump(vm: &Vm, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Resu
         vm.mappings.len()
     )?;
     match res {
-        Ok(()) => writeln!(f, "  pdb {:#x} table_pages {}", info.pdb, info.table_pages)?,
+        Ok(()) => writeln!(
+            f,
+            "  pdb {:#x} table_pages {} rm_vaspace {:#x}",
+            info.pdb, info.table_pages, info.rm_vaspace
+        )?,
         Err(e) => writeln!(f, "  tables gone (error {})", e.to_errno())?,
     }
     for m in &vm.mappings {

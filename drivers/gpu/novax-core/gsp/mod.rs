@@ -45,8 +45,9 @@ use kernel::{
 use msg::{function, Reject, GSP_PAGE_SIZE, MSG_COUNT};
 use queue::Shm;
 
-/// Size of the emulated GPU's BAR2 (and the minimum BAR0 of a real one).
-pub(crate) const BAR_SIZE: usize = 0x40_0000;
+/// Size of the emulated GPU's BAR2: the 16 MiB register window, then the GSP shared memory,
+/// rounded up to a power of two.
+pub(crate) const BAR_SIZE: usize = 0x200_0000;
 
 /// Concurrent RPCs.
 const RPC_SLOTS: usize = 16;
@@ -217,9 +218,14 @@ impl Gsp {
         }))
     }
 
+    /// The GPU, for messages.
+    pub(crate) fn device(&self) -> &Device {
+        &self.dev
+    }
+
     /// Runs `f` on the register window in an RCU read-side section (`f` must not sleep);
     /// `ENODEV` once the mapping is revoked (the core driver was unbound).
-    fn with_bar<R>(&self, f: impl FnOnce(&Bar<BAR_SIZE>) -> R) -> Result<R> {
+    pub(crate) fn with_bar<R>(&self, f: impl FnOnce(&Bar<BAR_SIZE>) -> R) -> Result<R> {
         self.bar.try_access_with(f).ok_or(ENODEV)
     }
 
@@ -238,8 +244,9 @@ impl Gsp {
         let _ = self.with_bar(|bar| EMU_INTR_ENABLE::from_raw(u32::from(on)).write(bar));
     }
 
-    /// Rings the GPU peer's ivshmem doorbell (nothing once unbound).
-    fn kick_peer(&self) {
+    /// Rings the GPU peer's ivshmem doorbell (nothing once unbound): the emulated GPU then
+    /// looks at its registers at once rather than at its next millisecond.
+    pub(crate) fn kick_peer(&self) {
         let _ = self
             .doorbell
             .try_access_with(|db| db.write32(self.peer << 16, IVSHMEM_DOORBELL::OFFSET));

@@ -12,4 +12,5 @@ pub(crate) mod format;
 #[cfg(CONFIG_NOVAX_CORE_KUNIT_TEST)]
 mod kunit;
 pub(crate) mod pt;
+pub(crate) mod tlb;
 pub(crate) mod vmm;

@@ -17,10 +17,22 @@
 use super::{
     format::{self, PageSize, PteFlags, VA_BITS},
     pt::{PageTables, TableAlloc, TablePage},
+    tlb,
 };
-use crate::iface::{PtOp, PT_OP_CLEAR, PT_OP_MAP};
+use crate::{
+    gsp::Gsp,
+    iface::{PtOp, PT_OP_CLEAR, PT_OP_MAP},
+    rm,
+};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{
-    device::Device, dma::CoherentAllocation, new_mutex, prelude::*, sync::Mutex, types::ARef,
+    dev_err,
+    device::Device,
+    dma::CoherentAllocation,
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+    types::ARef,
 };
 
 /// Entries in a table page.
@@ -87,6 +99,12 @@ fn check_range(va: u64, size: u64, page: PageSize) -> Result {
     Ok(())
 }
 
+/// A VA space: RM's object for it and its page tables (dropped in that order).
+struct Space {
+    rm: rm::VaSpace,
+    tables: PageTables<DmaTables>,
+}
+
 /// What [`Vmm::info`] reports of a VA space.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct SpaceInfo {
@@ -94,6 +112,8 @@ pub(crate) struct SpaceInfo {
     pub(crate) pdb: u64,
     /// Table pages, the root included.
     pub(crate) pages: u64,
+    /// The RM object's handle.
+    pub(crate) rm_vaspace: u32,
 }
 
 /// The VA spaces of a device.
@@ -104,21 +124,49 @@ pub(crate) struct SpaceInfo {
 #[pin_data]
 pub(crate) struct Vmm {
     dev: ARef<Device>,
+    /// The GPU's registers, for the TLB invalidate.
+    gsp: Arc<Gsp>,
     #[pin]
-    spaces: Mutex<KVec<Option<PageTables<DmaTables>>>>,
+    spaces: Mutex<KVec<Option<Space>>>,
+    /// The RM client the spaces' `FERMI_VASPACE_A` objects belong to.
+    rm: Arc<rm::Client>,
+    /// Debug knob: skip the TLB invalidate, to show that the GPU keeps stale translations
+    /// without it (the emulated GPU's TLB is flushed by nothing else).
+    skip_invalidate: AtomicBool,
+    invalidates: AtomicU64,
+    invalidates_skipped: AtomicU64,
+    invalidate_errors: AtomicU64,
+}
+
+/// TLB invalidate counters, for debugfs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct TlbStats {
+    /// Invalidates the GPU completed.
+    pub(crate) invalidates: u64,
+    /// Invalidates the debug knob skipped.
+    pub(crate) skipped: u64,
+    /// Invalidates that failed (the GPU did not answer within 2 s, or was gone).
+    pub(crate) errors: u64,
 }
 
 impl Vmm {
-    /// No VA spaces yet, for `dev`, which must stay bound while the value lives.
-    pub(crate) fn new(dev: ARef<Device>) -> impl PinInit<Self> {
+    /// No VA spaces yet, for `dev`, which must stay bound while the value lives; `gsp`'s
+    /// registers carry the TLB invalidates, RM objects of `rm` stand for the spaces.
+    pub(crate) fn new(dev: ARef<Device>, gsp: Arc<Gsp>, rm: Arc<rm::Client>) -> impl PinInit<Self> {
         pin_init!(Self {
             dev,
+            gsp,
             spaces <- new_mutex!(KVec::new(), "novax_core::Vmm::spaces"),
+            rm,
+            skip_invalidate: AtomicBool::new(false),
+            invalidates: AtomicU64::new(0),
+            invalidates_skipped: AtomicU64::new(0),
+            invalidate_errors: AtomicU64::new(0),
         })
     }
 
-    /// Creates an empty VA space (its root table); returns its id. `ENOSPC` beyond
-    /// [`MAX_SPACES`], `ENOMEM`.
+    /// Creates an empty VA space (its root table and its `FERMI_VASPACE_A` in RM); returns its
+    /// id. `ENOSPC` beyond [`MAX_SPACES`], `ENOMEM`, or the errno of an RM error.
     pub(crate) fn create(&self) -> Result<u32> {
         let mut spaces = self.spaces.lock();
         let slot = match spaces.iter().position(Option::is_none) {
@@ -133,7 +181,8 @@ impl Vmm {
         let tables = PageTables::new(DmaTables {
             dev: self.dev.clone(),
         })?;
-        spaces[slot] = Some(tables);
+        let rm = rm::VaSpace::new(&self.rm, tables.pdb())?;
+        spaces[slot] = Some(Space { rm, tables });
         Ok(u32::try_from(slot)?)
     }
 
@@ -141,25 +190,24 @@ impl Vmm {
     pub(crate) fn destroy(&self, id: u32) {
         let mut spaces = self.spaces.lock();
         if let Some(slot) = usize::try_from(id).ok().and_then(|i| spaces.get_mut(i)) {
-            if let Some(tables) = slot.take() {
+            if let Some(Space { rm, tables }) = slot.take() {
+                // RM first forgets the space, then the TLB its translations, then the tables go.
+                drop(rm);
                 self.invalidate(tables.pdb());
+                drop(tables);
             }
         }
     }
 
     /// Runs `f` on VA space `id`; `ENOENT` if there is none.
-    fn with<R>(
-        &self,
-        id: u32,
-        f: impl FnOnce(&mut PageTables<DmaTables>) -> Result<R>,
-    ) -> Result<R> {
+    fn with<R>(&self, id: u32, f: impl FnOnce(&mut Space) -> Result<R>) -> Result<R> {
         let mut spaces = self.spaces.lock();
-        let tables = usize::try_from(id)
+        let space = usize::try_from(id)
             .ok()
             .and_then(|i| spaces.get_mut(i))
             .and_then(Option::as_mut)
             .ok_or(ENOENT)?;
-        f(tables)
+        f(space)
     }
 
     /// Applies `ops` to VA space `id`, all or nothing (see `CoreOps::vm_update`).
@@ -186,16 +234,13 @@ impl Vmm {
                 return Err(EINVAL);
             }
         }
-        self.with(id, |t| {
+        self.with(id, |space| {
+            let t = &mut space.tables;
             // Make every table first: on `ENOMEM` the new tables hold no valid entry, and the
             // prune below unlinks them again, so the GPU sees no change.
             for op in ops.iter().filter(|op| op.kind == PT_OP_MAP) {
                 if let Err(e) = t.prepare(op.va, op.size, page_size(op.page_shift)?) {
-                    for op in ops {
-                        let unlinked = t.prune(op.va, op.size);
-                        self.invalidate(t.pdb());
-                        drop(unlinked);
-                    }
+                    self.prune(t, ops);
                     return Err(e);
                 }
             }
@@ -223,22 +268,33 @@ impl Vmm {
                     res = r;
                 }
             }
-            self.invalidate(t.pdb());
-            for op in ops {
-                let unlinked = t.prune(op.va, op.size);
-                self.invalidate(t.pdb());
-                drop(unlinked);
-            }
+            self.prune(t, ops);
             res
         })
     }
 
+    /// Unlinks the tables `ops` left empty, invalidates the TLB (for the entries written
+    /// before and the links just cut), then frees the unlinked pages.
+    fn prune(&self, t: &mut PageTables<DmaTables>, ops: &[PtOp]) {
+        let mut unlinked = KVec::new();
+        for op in ops {
+            let u = t.prune(op.va, op.size);
+            if u.pages() != 0 && unlinked.push(u, GFP_KERNEL).is_err() {
+                // No room to defer the free: invalidate now, then free these.
+                self.invalidate(t.pdb());
+            }
+        }
+        self.invalidate(t.pdb());
+        drop(unlinked);
+    }
+
     /// The page directory base and size of VA space `id`.
     pub(crate) fn info(&self, id: u32) -> Result<SpaceInfo> {
-        self.with(id, |t| {
+        self.with(id, |s| {
             Ok(SpaceInfo {
-                pdb: t.pdb(),
-                pages: u64::try_from(t.pages())?,
+                pdb: s.tables.pdb(),
+                pages: u64::try_from(s.tables.pages())?,
+                rm_vaspace: s.rm.handle(),
             })
         })
     }
@@ -247,7 +303,7 @@ impl Vmm {
     pub(crate) fn totals(&self) -> (u64, u64) {
         let spaces = self.spaces.lock();
         let live = spaces.iter().flatten();
-        let pages: usize = live.clone().map(PageTables::pages).sum();
+        let pages: usize = live.clone().map(|s| s.tables.pages()).sum();
         let n = spaces.iter().flatten().count();
         (
             n.try_into().unwrap_or(u64::MAX),
@@ -256,11 +312,45 @@ impl Vmm {
     }
 
     /// Makes the GPU forget cached translations of the space rooted at `pdb`, before the
-    /// table pages a change released are freed.
+    /// table pages a change released are freed ([`tlb::invalidate`]).
     ///
-    /// The emulated GPU's MMU walks the tables on every access (`TRANSLATE` has no TLB in
-    /// front of it yet), so there is nothing to flush. The TU102+ register sequence
-    /// (`0xb830a0`/`a4`/`b0`, above today's 2 MiB register window) comes with the channels,
-    /// whose copy engine caches translations.
-    fn invalidate(&self, _pdb: u64) {}
+    /// A GPU that does not answer is logged and counted; the change stands (as nouveau does):
+    /// there is nothing better to do with a GPU that no longer invalidates. Once the device is
+    /// unbound the GPU is halted and reads no tables.
+    fn invalidate(&self, pdb: u64) {
+        if self.skip_invalidate.load(Relaxed) {
+            self.invalidates_skipped.fetch_add(1, Relaxed);
+            return;
+        }
+        match tlb::invalidate(&self.gsp, pdb) {
+            Ok(()) => {
+                self.invalidates.fetch_add(1, Relaxed);
+            }
+            Err(e) => {
+                self.invalidate_errors.fetch_add(1, Relaxed);
+                if e != ENODEV {
+                    dev_err!(&*self.dev, "TLB invalidate of {:#x} failed: {:?}\n", pdb, e);
+                }
+            }
+        }
+    }
+
+    /// Sets the debug knob that skips TLB invalidates.
+    pub(crate) fn set_skip_invalidate(&self, skip: bool) {
+        self.skip_invalidate.store(skip, Relaxed);
+    }
+
+    /// Whether TLB invalidates are skipped.
+    pub(crate) fn skip_invalidate(&self) -> bool {
+        self.skip_invalidate.load(Relaxed)
+    }
+
+    /// The TLB invalidate counters.
+    pub(crate) fn tlb_stats(&self) -> TlbStats {
+        TlbStats {
+            invalidates: self.invalidates.load(Relaxed),
+            skipped: self.invalidates_skipped.load(Relaxed),
+            errors: self.invalidate_errors.load(Relaxed),
+        }
+    }
 }
