@@ -144,6 +144,8 @@ enum novax_emu_cmd {
 	NOVAX_EMU_CMD_WRITE_GPA = 9,	/* DATA's first ARG2 bytes to guest RAM at ARG1:ARG0 */
 	NOVAX_EMU_CMD_TRANSLATE = 10,	/* walk the GMMU tables at DATA[0..8] for VA ARG1:ARG0 */
 	NOVAX_EMU_CMD_PROBE = 11,	/* TRANSLATE and read ARG0 VAs at once */
+	NOVAX_EMU_CMD_RM_OBJECTS = 12,	/* RM's object count and VA spaces into DATA */
+	NOVAX_EMU_CMD_RM_FAIL_ALLOC = 13,	/* the next GSP_RM_ALLOC fails with NV status ARG0 */
 };
 
 /* The most VAs one PROBE takes. */
@@ -183,6 +185,10 @@ enum novax_emu_stat {
 	NOVAX_EMU_STAT_HALTED_DOORBELLS = 6,
 	NOVAX_EMU_STAT_HALTED_WRITES = 7,
 	NOVAX_EMU_STAT_HALTS = 8,
+	/* Cumulative since the emulator started: MMU invalidates, TLB hits and misses of PROBE. */
+	NOVAX_EMU_STAT_TLB_INVALIDATES = 9,
+	NOVAX_EMU_STAT_TLB_HITS = 10,
+	NOVAX_EMU_STAT_TLB_MISSES = 11,
 };
 
 struct novax_emu {
@@ -218,10 +224,20 @@ uint32_t novax_emu_translate(struct novax_emu *emu, uint64_t pdb, uint64_t va, u
 struct novax_emu_probe {
 	uint32_t status, flags, word, pa_lo;
 };
-/* TRANSLATE and a 4-byte read for N (1..NOVAX_EMU_PROBE_MAX) VAs in one command; returns
- * RESULT (0, or 19 without guest RAM). */
+/* TRANSLATE and a 4-byte read for N (1..NOVAX_EMU_PROBE_MAX) VAs in one command, through the
+ * GPU's TLB as its engines translate (only an MMU invalidate flushes it; TRANSLATE walks the
+ * tables as they are now); returns RESULT (0, or 19 without guest RAM). */
 uint32_t novax_emu_probe(struct novax_emu *emu, uint64_t pdb, const uint64_t *va, uint32_t n,
 			 struct novax_emu_probe *out);
+/* A VA space the emulated GSP-RM knows: its client and object handles, its page directory. */
+struct novax_emu_rm_vaspace {
+	uint32_t client, handle;
+	uint64_t pdb;
+};
+/* RM_OBJECTS: returns how many objects RM holds (clients included); *N the VA spaces whose page
+ * directory was handed over, of which the first MAX (at most 64) go to OUT. */
+uint32_t novax_emu_rm_objects(struct novax_emu *emu, uint32_t *n, struct novax_emu_rm_vaspace *out,
+			      uint32_t max);
 /* GSP_STATE: 0 halted, 1 running, 2 dead. */
 uint32_t novax_emu_gsp_state(struct novax_emu *emu);
 /* A register of the window (BAR2 offset OFF < 2 MiB), e.g. NV_PMC_BOOT_0 at 0. */

@@ -161,6 +161,19 @@ uint32_t novax_emu_probe(struct novax_emu *emu, uint64_t pdb, const uint64_t *va
 	return r;
 }
 
+uint32_t novax_emu_rm_objects(struct novax_emu *emu, uint32_t *n, struct novax_emu_rm_vaspace *out,
+			      uint32_t max)
+{
+	igt_assert_eq_u32(novax_emu_cmd(emu, NOVAX_EMU_CMD_RM_OBJECTS, 0, 0), 0);
+	*n = rd32(emu, CTL_DATA + 4);
+	for (uint32_t i = 0; i < max && i < *n && i < 64; i++) {
+		out[i].client = rd32(emu, CTL_DATA + 0x10 + 16 * i);
+		out[i].handle = rd32(emu, CTL_DATA + 0x10 + 16 * i + 4);
+		out[i].pdb = *(volatile uint64_t *)(emu->bar + CTL_DATA + 0x10 + 16 * i + 8);
+	}
+	return rd32(emu, CTL_DATA);
+}
+
 uint64_t novax_emu_stat(struct novax_emu *emu, enum novax_emu_stat stat)
 {
 	return *(volatile uint64_t *)(emu->bar + CTL_STATS + 8 * stat);

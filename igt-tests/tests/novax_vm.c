@@ -172,6 +172,29 @@ static int gpu_check(struct novax_emu *emu, uint64_t pdb, uint64_t va, uint32_t 
 	return 0;
 }
 
+/* The first word the GPU reads at VA through its TLB (PROBE); -1 if it faults. */
+static int64_t gpu_read(struct novax_emu *emu, uint64_t pdb, uint64_t va)
+{
+	struct novax_emu_probe out;
+
+	igt_assert_eq_u32(novax_emu_probe(emu, pdb, &va, 1, &out), 0);
+	return out.status ? -1 : (int64_t)out.word;
+}
+
+/* Whether the emulated GSP-RM has a VA space with page directory PDB; its object count. */
+static bool rm_has_vaspace(struct novax_emu *emu, uint64_t pdb, uint32_t *objects)
+{
+	struct novax_emu_rm_vaspace v[64];
+	uint32_t n, o = novax_emu_rm_objects(emu, &n, v, 64);
+	bool found = false;
+
+	for (uint32_t i = 0; i < n && i < 64; i++)
+		found |= v[i].pdb == pdb;
+	if (objects)
+		*objects = o;
+	return found;
+}
+
 static int open_vm(void)
 {
 	int fd = drm_open_novax_render();
@@ -459,6 +482,93 @@ igt_main
 		close(f);
 	}
 
+	igt_describe("The GPU translates through a TLB that only the MMU invalidate flushes: every "
+		     "bind invalidates (the emulator counts it) and the GPU then sees the new "
+		     "mapping; with the debug knob tlb_skip_invalidate set, a remap leaves the GPU "
+		     "reading the old page although the tables name the new one.");
+	igt_subtest("tlb-invalidate") {
+		int f = open_vm(), dir = novax_debugfs_dir(fd);
+		struct bo a = bo_new(f, PAGE, 41), b = bo_new(f, PAGE, 42);
+		uint64_t va = 1ull << 37, pdb = vm_pdb(f, NULL), n;
+
+		igt_assert_eq(map(f, a.handle, va, 0, PAGE), 0);
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), bo_word(41, 0));
+		/* Cached now: a second read hits. */
+		n = novax_emu_stat(emu, NOVAX_EMU_STAT_TLB_HITS);
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), bo_word(41, 0));
+		igt_assert_lt_u64(n, novax_emu_stat(emu, NOVAX_EMU_STAT_TLB_HITS));
+
+		n = novax_emu_stat(emu, NOVAX_EMU_STAT_TLB_INVALIDATES);
+		igt_assert_eq(map(f, b.handle, va, 0, PAGE), 0);
+		igt_assert_lt_u64(n, novax_emu_stat(emu, NOVAX_EMU_STAT_TLB_INVALIDATES));
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), bo_word(42, 0));
+
+		/* The knob: the tables change, the GPU's view does not. */
+		igt_assert_eq(novax_debugfs_write(dir, "tlb_skip_invalidate", "1"), 0);
+		n = novax_debugfs_get(dir, "tlb_stats", "skipped");
+		igt_assert_eq(map(f, a.handle, va, 0, PAGE), 0);
+		igt_assert_eq(novax_debugfs_write(dir, "tlb_skip_invalidate", "0"), 0);
+		igt_assert_lt_u64(n, novax_debugfs_get(dir, "tlb_stats", "skipped"));
+		igt_assert_eq(gpu_check(emu, pdb, va, 41, 0, false), 0);
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), bo_word(42, 0));
+		igt_info("without the invalidate the GPU kept reading the old page\n");
+
+		/* The next bind invalidates again; an unmap is seen as a fault. */
+		igt_assert_eq(map(f, a.handle, va, 0, PAGE), 0);
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), bo_word(41, 0));
+		igt_assert_eq(unmap(f, va, PAGE), 0);
+		igt_assert_eq_s64(gpu_read(emu, pdb, va), -1);
+		igt_assert_eq_u64(novax_debugfs_get(dir, "tlb_stats", "errors"), 0);
+		igt_assert_eq(novax_debugfs_write(dir, "tlb_skip_invalidate", "2"), -EINVAL);
+		igt_assert_eq_u64(novax_debugfs_value(dir, "tlb_skip_invalidate"), 0);
+		close(dir);
+		close(f);
+	}
+
+	igt_describe("Each VA space is a FERMI_VASPACE_A in GSP-RM holding the kernel's page "
+		     "directory, freed at close; an RM error at VM_INIT becomes an errno "
+		     "(NO_MEMORY ENOMEM, INSUFFICIENT_RESOURCES ENOSPC, a bad handle EIO) and "
+		     "leaves nothing behind.");
+	igt_subtest("rm-vaspace") {
+		static const struct { uint32_t status; int err; } fails[] = {
+			{ 0x51, -ENOMEM }, { 0x1a, -ENOSPC }, { 0x33, -EIO }, { 0x36, -EIO },
+		};
+		uint32_t base, objects;
+		uint64_t spaces, pages, s2, p2, pdb;
+		int f, g;
+
+		rm_has_vaspace(emu, 0, &base);
+		/* The driver's client, device and subdevice at least. */
+		igt_assert_lte(3, (int)base);
+		f = open_vm();
+		pdb = vm_pdb(f, NULL);
+		igt_assert_f(rm_has_vaspace(emu, pdb, &objects),
+			     "RM has no VA space with PDB %#" PRIx64 "\n", pdb);
+		igt_assert_eq_u32(objects, base + 1);
+		close(f);
+		igt_assert(!rm_has_vaspace(emu, pdb, &objects));
+		igt_assert_eq_u32(objects, base);
+
+		vm_totals(fd, &spaces, &pages);
+		for (unsigned int i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+			g = drm_open_novax_render();
+			igt_assert_eq_u32(novax_emu_cmd(emu, NOVAX_EMU_CMD_RM_FAIL_ALLOC,
+							fails[i].status, 0), 0);
+			igt_assert_eq(vm_init(g, KERNEL_ADDR, KERNEL_SIZE, 0, 0), fails[i].err);
+			vm_totals(fd, &s2, &p2);
+			igt_assert_eq_u64(s2, spaces);
+			igt_assert_eq_u64(p2, pages);
+			rm_has_vaspace(emu, 0, &objects);
+			igt_assert_eq_u32(objects, base);
+			/* Nothing half-made: the next VM_INIT works. */
+			igt_assert_eq(vm_init(g, KERNEL_ADDR, KERNEL_SIZE, 0, 0), 0);
+			igt_assert(rm_has_vaspace(emu, vm_pdb(g, NULL), NULL));
+			close(g);
+		}
+		rm_has_vaspace(emu, 0, &objects);
+		igt_assert_eq_u32(objects, base);
+	}
+
 	igt_describe("Two clients map different objects at the same VA: each VA space shows "
 		     "its own.");
 	igt_subtest("isolation") {
@@ -535,12 +645,15 @@ igt_main
 		char bdf[32];
 		int f = open_vm(), g = drm_open_novax_render(), h;
 		struct bo b = bo_new(f, 16 * PAGE, 24);
-		uint64_t va = 1ull << 36, spaces, pages;
+		uint64_t va = 1ull << 36, spaces, pages, old_pdb;
+		uint32_t objects;
 
 		igt_require_f(novax_pci_bdf(bdf, sizeof(bdf)), "no emulated GPU\n");
 		igt_set_timeout(120, "core unbind with a VM");
 		igt_assert_eq(map(f, b.handle, va, 0, 16 * PAGE), 0);
-		igt_assert_eq(gpu_check(emu, vm_pdb(f, NULL), va, 24, 0, false), 0);
+		old_pdb = vm_pdb(f, NULL);
+		igt_assert(rm_has_vaspace(emu, old_pdb, NULL));
+		igt_assert_eq(gpu_check(emu, old_pdb, va, 24, 0, false), 0);
 		close(fd);
 		fd = -1;
 		igt_assert_eq(novax_core_unbind(bdf), 0);
@@ -556,7 +669,11 @@ igt_main
 		vm_totals(fd, &spaces, &pages);
 		igt_assert_eq_u64(spaces, 0);
 		igt_assert_eq_u64(pages, 0);
+		/* The GSP rebooted: RM holds the new client, device and subdevice only. */
+		igt_assert(!rm_has_vaspace(emu, old_pdb, &objects));
+		igt_assert_eq_u32(objects, 3);
 		h = open_vm();
+		igt_assert(rm_has_vaspace(emu, vm_pdb(h, NULL), NULL));
 		b = bo_new(h, 16 * PAGE, 25);
 		igt_assert_eq(map(h, b.handle, va, 0, 16 * PAGE), 0);
 		for (int i = 0; i < 16; i++)
@@ -565,8 +682,14 @@ igt_main
 	}
 
 	igt_fixture {
-		if (fd >= 0)
+		if (fd >= 0) {
+			int dir = novax_debugfs_dir(fd);
+
+			/* In case tlb-invalidate failed with the knob set. */
+			novax_debugfs_write(dir, "tlb_skip_invalidate", "0");
+			close(dir);
 			close(fd);
+		}
 		novax_emu_close(emu);
 		novax_ensure_bound();
 	}
