@@ -8,7 +8,7 @@
 use crate::{
     gsp::Gsp,
     iface::{CoreExport, CoreProvider, GpuInfo, PollMode, PtOp, Snapshot, VmInfo},
-    mmu::vmm::Vmm,
+    mmu::{pages::PageCache, vmm::Vmm},
     rm,
 };
 use kernel::{
@@ -36,6 +36,7 @@ impl CoreProvider for Core {
     fn snapshot(&self, out: &mut Snapshot) {
         self.gsp.snapshot(out);
         (out.vm_spaces, out.vm_table_pages) = self.vmm.totals();
+        out.vm_cached_pages = self.vmm.cached_pages();
         let tlb = self.vmm.tlb_stats();
         out.tlb_invalidates = tlb.invalidates;
         out.tlb_invalidates_skipped = tlb.skipped;
@@ -106,11 +107,13 @@ impl CoreProvider for Core {
 /// core drops it at unbind) with the GPU's static information.
 pub(crate) fn new(gsp: Arc<Gsp>, dev: ARef<Device>, info: GpuInfo) -> Result<KBox<CoreExport>> {
     let client = Arc::new(rm::Client::new(gsp.clone())?, GFP_KERNEL)?;
+    // The cache's device stays bound while the export lives (see above).
+    let cache = PageCache::new(dev.clone())?;
     let regs = gsp.clone();
     let core = Arc::pin_init(
         pin_init!(Core {
             gsp,
-            vmm <- Vmm::new(dev, regs, client),
+            vmm <- Vmm::new(dev, regs, client, cache),
         }),
         GFP_KERNEL,
     )?;

@@ -126,6 +126,8 @@ pub(crate) struct Snapshot {
     pub(crate) vm_spaces: u64,
     /// Page-table pages of all VA spaces.
     pub(crate) vm_table_pages: u64,
+    /// Freed table pages kept for reuse.
+    pub(crate) vm_cached_pages: u64,
     /// TLB invalidates the GPU completed.
     pub(crate) tlb_invalidates: u64,
     /// TLB invalidates the debug knob skipped.

@@ -114,7 +114,11 @@ fn store_skip_invalidate(d: &DebugfsData, s: &str) -> Result {
 /// Every client's VA space: totals from the core, then each VM with its mappings.
 fn show_vms(d: &DebugfsData, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let s = snapshot(&d.core);
-    writeln!(f, "spaces {} table_pages {}", s.vm_spaces, s.vm_table_pages)?;
+    writeln!(
+        f,
+        "spaces {} table_pages {} cached_pages {}",
+        s.vm_spaces, s.vm_table_pages, s.vm_cached_pages
+    )?;
     d.dev.data().for_each_vm(|vm| crate::vm::dump(vm, f))
 }
 

@@ -16,7 +16,8 @@
 
 use super::{
     format::{self, PageSize, PteFlags, VA_BITS},
-    pt::{PageTables, TableAlloc, TablePage},
+    pages::{DmaTables, PageCache},
+    pt::PageTables,
     tlb,
 };
 use crate::{
@@ -28,58 +29,14 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{
     dev_err,
     device::Device,
-    dma::CoherentAllocation,
     new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
     types::ARef,
 };
 
-/// Entries in a table page.
-const ENTRIES: usize = 512;
-
 /// The most VA spaces a device has at once (one per open DRM file that called VM_INIT).
 pub(crate) const MAX_SPACES: usize = 4096;
-
-/// A table page in coherent memory.
-pub(crate) struct CoherentPage(CoherentAllocation<u64>);
-
-impl TablePage for CoherentPage {
-    fn bus_addr(&self) -> u64 {
-        self.0.dma_handle()
-    }
-
-    fn read(&self, index: usize) -> u64 {
-        self.0.read(index).unwrap_or(0)
-    }
-
-    fn write(&self, index: usize, val: u64) {
-        // `index < 512` by the trait's contract, so this cannot fail.
-        let _ = self.0.write(index, val);
-    }
-}
-
-/// Table pages for the device `dev`.
-///
-/// # Invariants
-///
-/// `dev` is bound while the value lives: it belongs to a [`Vmm`], which lives in the core's
-/// export, dropped at unbind before the driver is released.
-pub(crate) struct DmaTables {
-    dev: ARef<Device>,
-}
-
-impl TableAlloc for DmaTables {
-    type Page = CoherentPage;
-
-    fn alloc(&self) -> Result<CoherentPage> {
-        // 512 zeroed entries: invalid PTEs and PDEs.
-        // SAFETY: By the type invariant the device is bound while `self` lives, which covers
-        // this call.
-        let page = unsafe { CoherentAllocation::alloc_coherent_on(&self.dev, ENTRIES, GFP_KERNEL) };
-        Ok(CoherentPage(page?))
-    }
-}
 
 /// The page size of a page shift.
 fn page_size(shift: u32) -> Result<PageSize> {
@@ -120,7 +77,7 @@ pub(crate) struct SpaceInfo {
 ///
 /// # Invariants
 ///
-/// `dev` is bound while the value lives (see [`DmaTables`]).
+/// `dev` is bound while the value lives (see [`PageCache`]).
 #[pin_data]
 pub(crate) struct Vmm {
     dev: ARef<Device>,
@@ -130,6 +87,8 @@ pub(crate) struct Vmm {
     spaces: Mutex<KVec<Option<Space>>>,
     /// The RM client the spaces' `FERMI_VASPACE_A` objects belong to.
     rm: Arc<rm::Client>,
+    /// Where the spaces' table pages come from.
+    cache: Arc<PageCache>,
     /// Debug knob: skip the TLB invalidate, to show that the GPU keeps stale translations
     /// without it (the emulated GPU's TLB is flushed by nothing else).
     skip_invalidate: AtomicBool,
@@ -152,12 +111,18 @@ pub(crate) struct TlbStats {
 impl Vmm {
     /// No VA spaces yet, for `dev`, which must stay bound while the value lives; `gsp`'s
     /// registers carry the TLB invalidates, RM objects of `rm` stand for the spaces.
-    pub(crate) fn new(dev: ARef<Device>, gsp: Arc<Gsp>, rm: Arc<rm::Client>) -> impl PinInit<Self> {
+    pub(crate) fn new(
+        dev: ARef<Device>,
+        gsp: Arc<Gsp>,
+        rm: Arc<rm::Client>,
+        cache: Arc<PageCache>,
+    ) -> impl PinInit<Self> {
         pin_init!(Self {
             dev,
             gsp,
             spaces <- new_mutex!(KVec::new(), "novax_core::Vmm::spaces"),
             rm,
+            cache,
             skip_invalidate: AtomicBool::new(false),
             invalidates: AtomicU64::new(0),
             invalidates_skipped: AtomicU64::new(0),
@@ -177,9 +142,8 @@ impl Vmm {
             }
             None => return Err(ENOSPC),
         };
-        // INVARIANT: the tables belong to `self`, whose device is bound while it lives.
         let tables = PageTables::new(DmaTables {
-            dev: self.dev.clone(),
+            cache: self.cache.clone(),
         })?;
         let rm = rm::VaSpace::new(&self.rm, tables.pdb())?;
         spaces[slot] = Some(Space { rm, tables });
@@ -297,6 +261,11 @@ impl Vmm {
                 rm_vaspace: s.rm.handle(),
             })
         })
+    }
+
+    /// Freed table pages kept for reuse.
+    pub(crate) fn cached_pages(&self) -> u64 {
+        self.cache.cached().try_into().unwrap_or(u64::MAX)
     }
 
     /// (VA spaces, table pages of all of them).
