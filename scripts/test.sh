@@ -122,9 +122,9 @@ stage clippy-clean bash -c "! grep -nE '^(warning|error)(\[|:)' '$LOGS/kernel-bu
 stage rustfmt "$TOP/scripts/rustfmt.sh" --check
 stage ffi-layout-complete "$TOP/scripts/ffi-layout-complete.sh" "$(kernel_dir main)"
 
-# Guest: KUnit at boot (Rust doctests and our suites), then the suites of the novax core module,
+# Guest: KUnit at boot (Rust doctests and our suites), then the suites of the novax core and DRM modules,
 # which run when it loads.
-KUNIT_CMD='insmod /modules/novax_core.ko && rmmod novax_core'
+KUNIT_CMD='insmod /modules/novax_core.ko && insmod /modules/novax.ko && rmmod novax && rmmod novax_core'
 stage guest-kunit "$TOP/scripts/guest.sh" --kunit --name kunit --cmd "$KUNIT_CMD"
 collect_kunit "$BUILD/guest/kunit/console.log"
 check_guest_log kunit

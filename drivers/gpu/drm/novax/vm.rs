@@ -69,7 +69,8 @@ const _: () =
 /// A buffer object's pages as the GPU reaches them: pinned and mapped, with the bus address of
 /// every 4 KiB page.
 struct BoPages {
-    _dma: DmaPages<NovaxObject>,
+    /// The pins and the DMA mapping (none in KUnit, whose pages are made up).
+    _dma: Option<DmaPages<NovaxObject>>,
     addrs: KVVec<u64>,
 }
 
@@ -87,7 +88,19 @@ impl BoPages {
         if addrs.len() * 4096 < bo.size() {
             return Err(EIO);
         }
-        Ok(Arc::new(Self { _dma: dma, addrs }, GFP_KERNEL)?)
+        Ok(Arc::new(
+            Self {
+                _dma: Some(dma),
+                addrs,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// Pages at made-up bus addresses, for KUnit.
+    #[cfg(CONFIG_DRM_NOVAX_KUNIT_TEST)]
+    fn from_addrs(addrs: KVVec<u64>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self { _dma: None, addrs }, GFP_KERNEL)?)
     }
 
     /// Whether the 64 KiB from page `first` on are one aligned, contiguous 64 KiB of bus memory.
@@ -462,3 +475,6 @@ pub(crate) fn client(vm: &Vm) -> u64 {
 pub(crate) fn device(vm: &Vm) -> ARef<drm::Device<NovaxDrm>> {
     vm.dev.clone()
 }
+
+#[cfg(CONFIG_DRM_NOVAX_KUNIT_TEST)]
+mod kunit;
