@@ -9,13 +9,37 @@ use super::*;
 impl Gsp {
     /// Sends `payload` as RPC `function` and waits for the reply, whose payload is copied to
     /// the start of `reply` (`EOVERFLOW` if it does not fit). Returns the reply's `rpc_result`
-    /// and payload length.
+    /// and payload length. A signal ends the wait (`ERESTARTSYS` before the RPC is sent,
+    /// `EINTR` after).
     pub(crate) fn rpc(
         &self,
         function: u32,
         payload: &[u8],
         reply: &mut KVec<u8>,
     ) -> Result<(u32, usize)> {
+        self.rpc_wait(function, payload, reply, true)
+    }
+
+    /// [`Gsp::rpc`], but signals do not end the wait (the timeout does): for teardown, which a
+    /// task being killed must still see through (a FREE that is not waited for may not have
+    /// been carried out when the memory it names is reused).
+    pub(crate) fn rpc_uninterruptible(
+        &self,
+        function: u32,
+        payload: &[u8],
+        reply: &mut KVec<u8>,
+    ) -> Result<(u32, usize)> {
+        self.rpc_wait(function, payload, reply, false)
+    }
+
+    fn rpc_wait(
+        &self,
+        function: u32,
+        payload: &[u8],
+        reply: &mut KVec<u8>,
+        interruptible: bool,
+    ) -> Result<(u32, usize)> {
+        let on_signal = |e: Error| interruptible.then_some(e);
         if payload.len() > msg::MAX_PAYLOAD {
             return Err(EINVAL);
         }
@@ -43,7 +67,7 @@ impl Gsp {
                 if self.gone.load(Relaxed) {
                     return Err(ENODEV);
                 }
-                self.wait_rpc_done(&mut slots, deadline, ERESTARTSYS)?;
+                self.wait_rpc_done(&mut slots, deadline, on_signal(ERESTARTSYS))?;
             };
             let slot = &mut slots[index];
             slot.state = SlotState::Waiting;
@@ -63,7 +87,7 @@ impl Gsp {
                     break core::mem::replace(&mut slots[index].result, Ok(0));
                 }
                 // Sent: a signal cannot restart the call (the GSP would see it twice).
-                if let Err(e) = self.wait_rpc_done(&mut slots, deadline, EINTR) {
+                if let Err(e) = self.wait_rpc_done(&mut slots, deadline, on_signal(EINTR)) {
                     break Err(e);
                 }
             },
@@ -81,26 +105,30 @@ impl Gsp {
         result.map(|r| (r, len))
     }
 
-    /// Waits for `rpc_done` once, interruptibly and at most until `deadline` (ms): `ETIMEDOUT`
-    /// (counted) once the deadline has passed, `on_signal` if a signal is pending.
+    /// Waits for `rpc_done` once, at most until `deadline` (ms): `ETIMEDOUT` (counted) once the
+    /// deadline has passed. With `on_signal` the wait is interruptible and ends with that error
+    /// if a signal is pending; without, signals do not end it.
     pub(super) fn wait_rpc_done(
         &self,
         slots: &mut Guard<'_, KVec<Slot>, SpinLockBhBackend>,
         deadline: i64,
-        on_signal: Error,
+        on_signal: Option<Error>,
     ) -> Result {
         let left = deadline - Ktime::ktime_get().to_ms();
         if left <= 0 {
             inc(&self.stats.rpc_timeouts);
             return Err(ETIMEDOUT);
         }
-        let left = u32::try_from(left).unwrap_or(u32::MAX);
-        match self
-            .rpc_done
-            .wait_interruptible_timeout(slots, msecs_to_jiffies(left))
-        {
-            CondVarTimeoutResult::Signal { .. } => Err(on_signal),
-            _ => Ok(()),
+        let left = msecs_to_jiffies(u32::try_from(left).unwrap_or(u32::MAX));
+        match on_signal {
+            Some(e) => match self.rpc_done.wait_interruptible_timeout(slots, left) {
+                CondVarTimeoutResult::Signal { .. } => Err(e),
+                _ => Ok(()),
+            },
+            None => {
+                let _ = self.rpc_done.wait_timeout(slots, left);
+                Ok(())
+            }
         }
     }
 
