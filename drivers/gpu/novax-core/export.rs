@@ -107,8 +107,9 @@ impl CoreProvider for Core {
 /// core drops it at unbind) with the GPU's static information.
 pub(crate) fn new(gsp: Arc<Gsp>, dev: ARef<Device>, info: GpuInfo) -> Result<KBox<CoreExport>> {
     let client = Arc::new(rm::Client::new(gsp.clone())?, GFP_KERNEL)?;
-    // The cache's device stays bound while the export lives (see above).
-    let cache = PageCache::new(dev.clone())?;
+    // SAFETY: The cache goes to the VA spaces of the export, whose device stays bound while
+    // it lives (see above); nothing else takes a reference to the cache or its pages.
+    let cache = unsafe { PageCache::new(dev.clone())? };
     let regs = gsp.clone();
     let core = Arc::pin_init(
         pin_init!(Core {

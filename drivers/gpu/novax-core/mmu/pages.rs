@@ -39,13 +39,18 @@ pub(crate) struct PageCache {
 }
 
 impl PageCache {
-    /// An empty cache for `dev`, which must stay bound while the cache lives.
-    pub(crate) fn new(dev: ARef<Device>) -> Result<Arc<Self>> {
+    /// An empty cache for `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must stay bound while the cache lives: the cache and the pages it hands out (each
+    /// holds a reference to it) must be dropped before the device's driver is released.
+    pub(crate) unsafe fn new(dev: ARef<Device>) -> Result<Arc<Self>> {
         let mut free = KVec::with_capacity(CACHE_PAGES, GFP_KERNEL)?;
         for _ in 0..CACHE_PAGES {
             free.push(None, GFP_KERNEL)?;
         }
-        // INVARIANT: `CACHE_PAGES` slots; the caller keeps `dev` bound.
+        // INVARIANT: `CACHE_PAGES` slots; the caller keeps `dev` bound (safety requirement).
         Arc::pin_init(
             pin_init!(Self {
                 dev,
@@ -114,7 +119,14 @@ impl Drop for CoherentPage {
 
 /// Table pages from the cache, or newly allocated.
 pub(crate) struct DmaTables {
-    pub(crate) cache: Arc<PageCache>,
+    cache: Arc<PageCache>,
+}
+
+impl DmaTables {
+    /// Table pages from `cache`.
+    pub(crate) fn new(cache: Arc<PageCache>) -> Self {
+        Self { cache }
+    }
 }
 
 impl TableAlloc for DmaTables {

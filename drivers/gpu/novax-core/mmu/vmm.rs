@@ -4,15 +4,18 @@
 //! across the core↔DRM interface.
 //!
 //! The DRM driver decides what is mapped where (per client, from VM_BIND) and hands the core
-//! the bus addresses of the pages; the core owns what the hardware reads: the table pages,
-//! allocated coherent for the PCI device, and (with the channels) the RM objects and the TLB.
+//! the bus addresses of the pages; the core owns what the hardware and the firmware see: the
+//! table pages (coherent memory of the PCI device, [`super::pages`]), each space's RM object
+//! ([`crate::rm::VaSpace`]) and the TLB invalidates ([`super::tlb`]).
 //! The spaces belong to the core's export and go with it, which the core drops at unbind
 //! before its device is released; so no table page outlives the binding, however long clients
 //! keep their files open.
 //!
-//! One lock covers every space of the device: binds are short, never sleep on the GPU, and
-//! a bind's prepare, write and prune must not interleave with another's on the same space
-//! ([`super::pt`]).
+//! One lock covers the tables of every space of the device: a bind's prepare, write and prune
+//! must not interleave with another's on the same space ([`super::pt`]), and binds are short
+//! (their one wait on the GPU is the TLB invalidate, tens of microseconds). The RPCs that make
+//! and free a space's RM object take milliseconds, so they run outside it, with the space's
+//! slot marked busy; the invalidate registers have a lock of their own.
 
 use super::{
     format::{self, PageSize, PteFlags, VA_BITS},
@@ -27,7 +30,7 @@ use crate::{
 };
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{
-    dev_err,
+    dev_err, dev_warn,
     device::Device,
     new_mutex,
     prelude::*,
@@ -62,6 +65,14 @@ struct Space {
     tables: PageTables<DmaTables>,
 }
 
+/// A slot of the spaces table; its index is the space's id.
+enum Slot {
+    Free,
+    /// Being made or torn down (RPCs in flight): the id and the RM handle are not reused yet.
+    Busy,
+    Live(Space),
+}
+
 /// What [`Vmm::info`] reports of a VA space.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct SpaceInfo {
@@ -84,7 +95,10 @@ pub(crate) struct Vmm {
     /// The GPU's registers, for the TLB invalidate.
     gsp: Arc<Gsp>,
     #[pin]
-    spaces: Mutex<KVec<Option<Space>>>,
+    spaces: Mutex<KVec<Slot>>,
+    /// Serialises the invalidate sequence, which uses one set of registers.
+    #[pin]
+    tlb_lock: Mutex<()>,
     /// The RM client the spaces' `FERMI_VASPACE_A` objects belong to.
     rm: Arc<rm::Client>,
     /// Where the spaces' table pages come from.
@@ -121,6 +135,7 @@ impl Vmm {
             dev,
             gsp,
             spaces <- new_mutex!(KVec::new(), "novax_core::Vmm::spaces"),
+            tlb_lock <- new_mutex!((), "novax_core::Vmm::tlb_lock"),
             rm,
             cache,
             skip_invalidate: AtomicBool::new(false),
@@ -133,45 +148,67 @@ impl Vmm {
     /// Creates an empty VA space (its root table and its `FERMI_VASPACE_A` in RM); returns its
     /// id. `ENOSPC` beyond [`MAX_SPACES`], `ENOMEM`, or the errno of an RM error.
     pub(crate) fn create(&self) -> Result<u32> {
-        let mut spaces = self.spaces.lock();
-        let slot = match spaces.iter().position(Option::is_none) {
-            Some(i) => i,
-            None if spaces.len() < MAX_SPACES => {
-                spaces.push(None, GFP_KERNEL)?;
-                spaces.len() - 1
-            }
-            None => return Err(ENOSPC),
+        let (index, id) = {
+            let mut spaces = self.spaces.lock();
+            let index = match spaces.iter().position(|s| matches!(s, Slot::Free)) {
+                Some(i) => i,
+                None if spaces.len() < MAX_SPACES => {
+                    spaces.push(Slot::Free, GFP_KERNEL)?;
+                    spaces.len() - 1
+                }
+                None => return Err(ENOSPC),
+            };
+            let id = u32::try_from(index)?;
+            spaces[index] = Slot::Busy;
+            (index, id)
         };
-        let tables = PageTables::new(DmaTables {
-            cache: self.cache.clone(),
-        })?;
-        let rm = rm::VaSpace::new(&self.rm, tables.pdb())?;
-        spaces[slot] = Some(Space { rm, tables });
-        Ok(u32::try_from(slot)?)
+        let made = PageTables::new(DmaTables::new(self.cache.clone())).and_then(|tables| {
+            let rm = rm::VaSpace::new(&self.rm, tables.pdb(), rm::VaSpace::handle_for(id))?;
+            Ok(Space { rm, tables })
+        });
+        let mut spaces = self.spaces.lock();
+        match made {
+            Ok(space) => {
+                spaces[index] = Slot::Live(space);
+                Ok(id)
+            }
+            Err(e) => {
+                spaces[index] = Slot::Free;
+                Err(e)
+            }
+        }
     }
 
     /// Frees VA space `id` and its tables (nothing if there is no such space).
     pub(crate) fn destroy(&self, id: u32) {
-        let mut spaces = self.spaces.lock();
-        if let Some(slot) = usize::try_from(id).ok().and_then(|i| spaces.get_mut(i)) {
-            if let Some(Space { rm, tables }) = slot.take() {
-                // RM first forgets the space, then the TLB its translations, then the tables go.
-                drop(rm);
-                self.invalidate(tables.pdb());
-                drop(tables);
+        let Some(index) = usize::try_from(id).ok() else {
+            return;
+        };
+        let space = {
+            let mut spaces = self.spaces.lock();
+            match spaces.get_mut(index) {
+                Some(slot @ Slot::Live(_)) => core::mem::replace(slot, Slot::Busy),
+                _ => return,
             }
+        };
+        if let Slot::Live(Space { rm, tables }) = space {
+            // RM first forgets the space, then the TLB its translations, then the tables go.
+            drop(rm);
+            self.invalidate(tables.pdb());
+            drop(tables);
+        }
+        if let Some(slot) = self.spaces.lock().get_mut(index) {
+            *slot = Slot::Free;
         }
     }
 
     /// Runs `f` on VA space `id`; `ENOENT` if there is none.
     fn with<R>(&self, id: u32, f: impl FnOnce(&mut Space) -> Result<R>) -> Result<R> {
         let mut spaces = self.spaces.lock();
-        let space = usize::try_from(id)
-            .ok()
-            .and_then(|i| spaces.get_mut(i))
-            .and_then(Option::as_mut)
-            .ok_or(ENOENT)?;
-        f(space)
+        match usize::try_from(id).ok().and_then(|i| spaces.get_mut(i)) {
+            Some(Slot::Live(space)) => f(space),
+            _ => Err(ENOENT),
+        }
     }
 
     /// Applies `ops` to VA space `id`, all or nothing (see `CoreOps::vm_update`).
@@ -240,13 +277,20 @@ impl Vmm {
     /// Unlinks the tables `ops` left empty, invalidates the TLB (for the entries written
     /// before and the links just cut), then frees the unlinked pages.
     fn prune(&self, t: &mut PageTables<DmaTables>, ops: &[PtOp]) {
-        let mut unlinked = KVec::new();
+        let Ok(mut unlinked) = KVec::with_capacity(ops.len(), GFP_KERNEL) else {
+            // No room to gather them: invalidate after each prune, before its pages go.
+            for op in ops {
+                let u = t.prune(op.va, op.size);
+                self.invalidate(t.pdb());
+                drop(u);
+            }
+            return;
+        };
         for op in ops {
             let u = t.prune(op.va, op.size);
-            if u.pages() != 0 && unlinked.push(u, GFP_KERNEL).is_err() {
-                // No room to defer the free: invalidate now, then free these.
-                self.invalidate(t.pdb());
-            }
+            // At most `ops.len()` pushes into that capacity: no allocation, so no failure (which
+            // would drop `u`, freeing its pages before the invalidate).
+            let _ = unlinked.push(u, GFP_KERNEL);
         }
         self.invalidate(t.pdb());
         drop(unlinked);
@@ -271,9 +315,12 @@ impl Vmm {
     /// (VA spaces, table pages of all of them).
     pub(crate) fn totals(&self) -> (u64, u64) {
         let spaces = self.spaces.lock();
-        let live = spaces.iter().flatten();
+        let live = spaces.iter().filter_map(|s| match s {
+            Slot::Live(space) => Some(space),
+            _ => None,
+        });
         let pages: usize = live.clone().map(|s| s.tables.pages()).sum();
-        let n = spaces.iter().flatten().count();
+        let n = live.count();
         (
             n.try_into().unwrap_or(u64::MAX),
             pages.try_into().unwrap_or(u64::MAX),
@@ -291,6 +338,7 @@ impl Vmm {
             self.invalidates_skipped.fetch_add(1, Relaxed);
             return;
         }
+        let _regs = self.tlb_lock.lock();
         match tlb::invalidate(&self.gsp, pdb) {
             Ok(()) => {
                 self.invalidates.fetch_add(1, Relaxed);
@@ -306,6 +354,12 @@ impl Vmm {
 
     /// Sets the debug knob that skips TLB invalidates.
     pub(crate) fn set_skip_invalidate(&self, skip: bool) {
+        if skip && !self.skip_invalidate.swap(skip, Relaxed) {
+            dev_warn!(
+                &*self.dev,
+                "debug: TLB invalidates skipped from now on; the GPU may use stale translations\n"
+            );
+        }
         self.skip_invalidate.store(skip, Relaxed);
     }
 

@@ -11,10 +11,7 @@ use super::{
     status,
 };
 use crate::gsp::Gsp;
-use core::{
-    mem::size_of,
-    sync::atomic::{AtomicU32, Ordering::Relaxed},
-};
+use core::mem::size_of;
 use kernel::{
     dev_err,
     device::Device,
@@ -38,8 +35,6 @@ const H_SUBDEVICE: u32 = 0x5d1d_0000;
 /// GSP stops, which frees everything).
 pub(crate) struct Client {
     gsp: Arc<Gsp>,
-    /// The low bits of handles of objects still to come.
-    next: AtomicU32,
 }
 
 impl Client {
@@ -51,10 +46,7 @@ impl Client {
         root.process_name[..5].copy_from_slice(b"novax");
         rpc_alloc(&gsp, H_CLIENT, H_CLIENT, NV01_ROOT, &root)?;
         // INVARIANT: the client exists; dropping `this` frees it, and with it what follows.
-        let this = Self {
-            gsp,
-            next: AtomicU32::new(1),
-        };
+        let this = Self { gsp };
         let mut device = DeviceAllocParams::zeroed();
         device.h_client_share = H_CLIENT;
         this.alloc(H_CLIENT, H_DEVICE, NV01_DEVICE_0, &device)?;
@@ -82,16 +74,6 @@ impl Client {
         self.gsp.device()
     }
 
-    /// A handle for a new object: `class << 16` and a counter, unique for the client's life
-    /// (`ENOSPC` once the counter would run out).
-    pub(crate) fn new_handle(&self, class: u32) -> Result<u32> {
-        let n = self.next.fetch_add(1, Relaxed);
-        if n > 0xffff {
-            return Err(ENOSPC);
-        }
-        Ok((class & 0xffff) << 16 | n)
-    }
-
     /// Allocates object `handle` of `class` under `parent`, with `params`.
     pub(crate) fn alloc<P: AsBytes>(
         &self,
@@ -101,6 +83,18 @@ impl Client {
         params: &P,
     ) -> Result {
         rpc_alloc(&self.gsp, parent, handle, class, params)
+    }
+
+    /// [`Client::alloc`], returning RM's status as it is (`Err` only if the RPC itself failed);
+    /// nothing is logged.
+    pub(crate) fn alloc_status<P: AsBytes>(
+        &self,
+        parent: u32,
+        handle: u32,
+        class: u32,
+        params: &P,
+    ) -> Result<u32> {
+        alloc_status(&self.gsp, parent, handle, class, params)
     }
 
     /// Runs control `cmd` on `object` with `params`.
@@ -113,12 +107,14 @@ impl Client {
             params_size: u32::try_from(size_of::<P>())?,
             flags: 0,
         };
-        let reply: ControlHeader = rpc(&self.gsp, GSP_RM_CONTROL, &header, params.as_bytes())?;
+        let reply: ControlHeader =
+            rpc(&self.gsp, GSP_RM_CONTROL, &header, params.as_bytes(), true)?;
         checked(&self.gsp, "control", cmd, reply.status)
     }
 
     /// Frees `object` and everything under it (`ENODEV` once the GSP is stopped, which freed
-    /// it already).
+    /// it already). Signals do not end the wait for RM's answer: the caller reuses what the
+    /// object named once this returns.
     pub(crate) fn free(&self, object: u32) -> Result {
         rpc_free(&self.gsp, object)
     }
@@ -140,6 +136,17 @@ impl Drop for Client {
 }
 
 fn rpc_alloc<P: AsBytes>(gsp: &Gsp, parent: u32, handle: u32, class: u32, params: &P) -> Result {
+    let status = alloc_status(gsp, parent, handle, class, params)?;
+    checked(gsp, "alloc of class", class, status)
+}
+
+fn alloc_status<P: AsBytes>(
+    gsp: &Gsp,
+    parent: u32,
+    handle: u32,
+    class: u32,
+    params: &P,
+) -> Result<u32> {
     let header = AllocHeader {
         h_client: H_CLIENT,
         h_parent: parent,
@@ -150,8 +157,8 @@ fn rpc_alloc<P: AsBytes>(gsp: &Gsp, parent: u32, handle: u32, class: u32, params
         flags: 0,
         reserved: [0; 4],
     };
-    let reply: AllocHeader = rpc(gsp, GSP_RM_ALLOC, &header, params.as_bytes())?;
-    checked(gsp, "alloc of class", class, reply.status)
+    let reply: AllocHeader = rpc(gsp, GSP_RM_ALLOC, &header, params.as_bytes(), true)?;
+    Ok(reply.status)
 }
 
 fn rpc_free(gsp: &Gsp, object: u32) -> Result {
@@ -161,20 +168,30 @@ fn rpc_free(gsp: &Gsp, object: u32) -> Result {
         h_object_old: object,
         status: 0,
     };
-    let reply: Free = rpc(gsp, FREE, &request, &[])?;
+    let reply: Free = rpc(gsp, FREE, &request, &[], false)?;
     checked(gsp, "free of", object, reply.status)
 }
 
 /// Sends `header` and `params` as RPC `function`; returns the header of the reply (RM replies
 /// with the request, its `status` filled in). `EIO` if the GSP did not carry the RPC out or
-/// replied with less than a header.
-fn rpc<H: AsBytes + FromBytes>(gsp: &Gsp, function: u32, header: &H, params: &[u8]) -> Result<H> {
+/// replied with less than a header. Only an `interruptible` wait ends on a signal.
+fn rpc<H: AsBytes + FromBytes>(
+    gsp: &Gsp,
+    function: u32,
+    header: &H,
+    params: &[u8],
+    interruptible: bool,
+) -> Result<H> {
     let hlen = size_of::<H>();
     let mut payload = KVec::with_capacity(hlen + params.len(), GFP_KERNEL)?;
     payload.extend_from_slice(header.as_bytes(), GFP_KERNEL)?;
     payload.extend_from_slice(params, GFP_KERNEL)?;
     let mut reply = KVec::from_elem(0u8, payload.len(), GFP_KERNEL)?;
-    let (result, len) = gsp.rpc(function, &payload, &mut reply)?;
+    let (result, len) = if interruptible {
+        gsp.rpc(function, &payload, &mut reply)?
+    } else {
+        gsp.rpc_uninterruptible(function, &payload, &mut reply)?
+    };
     match H::from_bytes_copy(&reply[..hlen.min(len)]) {
         Some(h) if result == 0 => Ok(h),
         _ => {

@@ -13,6 +13,7 @@ use super::{
         PdesLevel, PdesParams, VaspaceAllocParams, FERMI_VASPACE_A, GMMU_APERTURE_SYS_COH,
         NV90F1_CTRL_CMD_VASPACE_COPY_SERVER_RESERVED_PDES, NV_VASPACE_ALLOCATION_INDEX_GPU_NEW,
     },
+    status::{self, NV_ERR_INSERT_DUPLICATE_NAME},
     Client,
 };
 use kernel::{dev_err, prelude::*, sync::Arc, transmute::FromBytes};
@@ -37,17 +38,40 @@ pub(crate) struct VaSpace {
 }
 
 impl VaSpace {
-    /// Allocates a VA space whose page directory is the root table at bus address `pdb`.
-    pub(crate) fn new(client: &Arc<Client>, pdb: u64) -> Result<Self> {
-        let handle = client.new_handle(FERMI_VASPACE_A)?;
+    /// The handle of the VA space with id `id` (< 65536): ids are reused only once the space
+    /// is freed, so a live handle is never handed out twice.
+    pub(crate) fn handle_for(id: u32) -> u32 {
+        FERMI_VASPACE_A << 16 | (id & 0xffff)
+    }
+
+    /// Allocates VA space `handle` whose page directory is the root table at bus address `pdb`.
+    pub(crate) fn new(client: &Arc<Client>, pdb: u64, handle: u32) -> Result<Self> {
         let mut params = VaspaceAllocParams::zeroed();
         params.index = NV_VASPACE_ALLOCATION_INDEX_GPU_NEW;
-        if let Err(e) = client.alloc(client.h_device(), handle, FERMI_VASPACE_A, &params) {
-            // Sent but not answered (a signal, a timeout): RM may hold the object; free it
-            // (that request goes out even if its answer is not waited for either).
-            if e == EINTR || e == ETIMEDOUT {
-                let _ = client.free(handle);
+        let alloc = || client.alloc_status(client.h_device(), handle, FERMI_VASPACE_A, &params);
+        let mut status = match alloc() {
+            Ok(s) => s,
+            Err(e) => {
+                // Sent but not answered (a signal, a timeout): RM may hold the object.
+                if e == EINTR || e == ETIMEDOUT {
+                    let _ = client.free(handle);
+                }
+                return Err(e);
             }
+        };
+        if status == NV_ERR_INSERT_DUPLICATE_NAME {
+            // A FREE of this id's last space that RM never confirmed: free it, try once more.
+            let _ = client.free(handle);
+            status = alloc()?;
+        }
+        if let Err(e) = status::to_result(status) {
+            dev_err!(
+                client.dev(),
+                "RM: alloc of VA space {:#x}: {} ({:#x})\n",
+                handle,
+                status::name(status),
+                status
+            );
             return Err(e);
         }
         // INVARIANT: allocated; dropping `this` frees it.
