@@ -145,7 +145,8 @@ enum novax_emu_cmd {
 	NOVAX_EMU_CMD_TRANSLATE = 10,	/* walk the GMMU tables at DATA[0..8] for VA ARG1:ARG0 */
 	NOVAX_EMU_CMD_PROBE = 11,	/* TRANSLATE and read ARG0 VAs at once */
 	NOVAX_EMU_CMD_RM_OBJECTS = 12,	/* RM's object count and VA spaces into DATA */
-	NOVAX_EMU_CMD_RM_FAIL_ALLOC = 13,	/* the next GSP_RM_ALLOC fails with NV status ARG0 */
+	NOVAX_EMU_CMD_RM_FAIL = 13,	/* the next GSP_RM_ALLOC (ARG1 0) or _CONTROL (1) fails
+					 * with NV status ARG0 */
 };
 
 /* The most VAs one PROBE takes. */

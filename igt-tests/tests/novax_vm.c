@@ -526,12 +526,16 @@ igt_main
 	}
 
 	igt_describe("Each VA space is a FERMI_VASPACE_A in GSP-RM holding the kernel's page "
-		     "directory, freed at close; an RM error at VM_INIT becomes an errno "
-		     "(NO_MEMORY ENOMEM, INSUFFICIENT_RESOURCES ENOSPC, a bad handle EIO) and "
-		     "leaves nothing behind.");
+		     "directory, freed at close; an RM error at VM_INIT, on the ALLOC or on the "
+		     "CONTROL after it, becomes an errno (NO_MEMORY ENOMEM, "
+		     "INSUFFICIENT_RESOURCES ENOSPC, INVALID_ARGUMENT EINVAL, a bad handle EIO) "
+		     "and leaves nothing behind.");
 	igt_subtest("rm-vaspace") {
-		static const struct { uint32_t status; int err; } fails[] = {
-			{ 0x51, -ENOMEM }, { 0x1a, -ENOSPC }, { 0x33, -EIO }, { 0x36, -EIO },
+		/* NV status, on the ALLOC (0) or the CONTROL after it (1), and the errno. */
+		static const struct { uint32_t status, control; int err; } fails[] = {
+			{ 0x51, 0, -ENOMEM }, { 0x1a, 0, -ENOSPC }, { 0x33, 0, -EIO },
+			{ 0x36, 0, -EIO }, { 0x1f, 1, -EINVAL }, { 0x51, 1, -ENOMEM },
+			{ 0x31, 1, -EIO },
 		};
 		uint32_t base, objects;
 		uint64_t spaces, pages, s2, p2, pdb;
@@ -552,9 +556,10 @@ igt_main
 		vm_totals(fd, &spaces, &pages);
 		for (unsigned int i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
 			g = drm_open_novax_render();
-			igt_assert_eq_u32(novax_emu_cmd(emu, NOVAX_EMU_CMD_RM_FAIL_ALLOC,
-							fails[i].status, 0), 0);
+			igt_assert_eq_u32(novax_emu_cmd(emu, NOVAX_EMU_CMD_RM_FAIL,
+							fails[i].status, fails[i].control), 0);
 			igt_assert_eq(vm_init(g, KERNEL_ADDR, KERNEL_SIZE, 0, 0), fails[i].err);
+			/* A failed CONTROL leaves an allocated VA space, which the driver frees. */
 			vm_totals(fd, &s2, &p2);
 			igt_assert_eq_u64(s2, spaces);
 			igt_assert_eq_u64(p2, pages);

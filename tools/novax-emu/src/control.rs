@@ -80,8 +80,14 @@ pub enum Command {
     },
     /// List the resource manager's objects in DATA.
     RmObjects,
-    /// Fail the next `GSP_RM_ALLOC` with this NV status (0: none).
-    RmFailAlloc(u32),
+    /// Fail the next `GSP_RM_ALLOC` (or, with `control`, `GSP_RM_CONTROL`) with this NV status
+    /// (0: none).
+    RmFail {
+        /// The NV status.
+        status: u32,
+        /// `GSP_RM_CONTROL` rather than `GSP_RM_ALLOC`.
+        control: bool,
+    },
 }
 
 impl Command {
@@ -119,7 +125,10 @@ impl Command {
                 count: usize::try_from(arg0).ok()?,
             },
             cmd::RM_OBJECTS => Self::RmObjects,
-            cmd::RM_FAIL_ALLOC => Self::RmFailAlloc(arg0),
+            cmd::RM_FAIL if arg1 <= 1 => Self::RmFail {
+                status: arg0,
+                control: arg1 == 1,
+            },
             _ => return None,
         })
     }
@@ -428,7 +437,21 @@ mod tests {
         assert_eq!(Command::decode(11, 64, 0, 0), Some(Probe { count: 64 }));
         assert_eq!(Command::decode(11, 65, 0, 0), None);
         assert_eq!(Command::decode(12, 0, 0, 0), Some(RmObjects));
-        assert_eq!(Command::decode(13, 0x51, 0, 0), Some(RmFailAlloc(0x51)));
+        assert_eq!(
+            Command::decode(13, 0x51, 0, 0),
+            Some(RmFail {
+                status: 0x51,
+                control: false
+            })
+        );
+        assert_eq!(
+            Command::decode(13, 0x1f, 1, 0),
+            Some(RmFail {
+                status: 0x1f,
+                control: true
+            })
+        );
+        assert_eq!(Command::decode(13, 0x1f, 2, 0), None);
         assert_eq!(Command::decode(14, 0, 0, 0), None);
     }
 

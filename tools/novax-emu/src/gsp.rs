@@ -136,8 +136,10 @@ pub struct Gsp<M: Mem> {
     tlb_invalidates: u64,
     /// The resource manager's objects (GSP-RM's, so reset at every boot).
     rm: Rm,
-    /// `RM_FAIL_ALLOC`: the NV status the next `GSP_RM_ALLOC` fails with (0: none).
+    /// `RM_FAIL`: the NV status the next `GSP_RM_ALLOC` fails with (0: none).
     rm_fail_next_alloc: u32,
+    /// `RM_FAIL`: the NV status the next `GSP_RM_CONTROL` fails with (0: none).
+    rm_fail_next_control: u32,
 }
 
 impl<M: Mem> Gsp<M> {
@@ -174,6 +176,7 @@ impl<M: Mem> Gsp<M> {
             tlb_invalidates: 0,
             rm: Rm::new(),
             rm_fail_next_alloc: 0,
+            rm_fail_next_control: 0,
         };
         gsp.reset();
         gsp
@@ -543,7 +546,10 @@ impl<M: Mem> Gsp<M> {
                 self.store_rm_objects();
                 return 0;
             }
-            Command::RmFailAlloc(status) => self.rm_fail_next_alloc = status,
+            Command::RmFail { status, control } => match control {
+                false => self.rm_fail_next_alloc = status,
+                true => self.rm_fail_next_control = status,
+            },
             Command::Probe { count } => {
                 return probe(&mut self.mem, self.ram.as_ref(), &mut self.tlb, count);
             }
@@ -708,18 +714,16 @@ impl<M: Mem> Gsp<M> {
             function::EMU_STATIC_INFO => (0, self.cfg.chip.static_info()),
             rm::function::GSP_RM_ALLOC if self.rm_fail_next_alloc != 0 => {
                 let status = std::mem::take(&mut self.rm_fail_next_alloc);
-                log_info!(
-                    "GSP_RM_ALLOC failed on request: {}",
-                    rm::status::name(status)
-                );
-                let mut reply = rpc.payload;
-                match reply.get_mut(rm::alloc_hdr::STATUS..rm::alloc_hdr::STATUS + 4) {
-                    Some(field) => {
-                        field.copy_from_slice(&status.to_le_bytes());
-                        (0, reply)
-                    }
-                    None => (rm::status::INVALID_ARGUMENT, reply),
-                }
+                failed_on_request(rpc.payload, "GSP_RM_ALLOC", rm::alloc_hdr::STATUS, status)
+            }
+            rm::function::GSP_RM_CONTROL if self.rm_fail_next_control != 0 => {
+                let status = std::mem::take(&mut self.rm_fail_next_control);
+                failed_on_request(
+                    rpc.payload,
+                    "GSP_RM_CONTROL",
+                    rm::control_hdr::STATUS,
+                    status,
+                )
             }
             f => match self.rm.handle(f, &rpc.payload) {
                 Some((result, reply)) => (result, reply),
@@ -823,3 +827,16 @@ impl<M: Mem> Gsp<M> {
 
 #[cfg(test)]
 mod tests;
+
+/// The reply to an RM RPC that `RM_FAIL` fails: the request with `status` at `at`, not carried
+/// out (`rpc_result` INVALID_ARGUMENT if the payload is too short to hold the field).
+fn failed_on_request(mut reply: Vec<u8>, what: &str, at: usize, status: u32) -> (u32, Vec<u8>) {
+    log_info!("{what} failed on request: {}", rm::status::name(status));
+    match reply.get_mut(at..at + 4) {
+        Some(field) => {
+            field.copy_from_slice(&status.to_le_bytes());
+            (0, reply)
+        }
+        None => (rm::status::INVALID_ARGUMENT, reply),
+    }
+}

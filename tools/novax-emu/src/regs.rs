@@ -175,9 +175,10 @@ pub mod cmd {
     /// those (up to [`super::RM_VASPACES_MAX`]) at DATA[0x10 + 16 * i]: the client handle (u32),
     /// the VA space handle (u32), the page directory base (u64). RESULT 0.
     pub const RM_OBJECTS: u32 = 12;
-    /// The next `GSP_RM_ALLOC` fails with NV status ARG0 (0: none fails), whatever it asks for:
-    /// how tests see the driver turn an RM error into an errno.
-    pub const RM_FAIL_ALLOC: u32 = 13;
+    /// The next `GSP_RM_ALLOC` (ARG1 0) or `GSP_RM_CONTROL` (ARG1 1) fails with NV status ARG0
+    /// (0: none fails), whatever it asks for, and is not carried out: how tests see the driver
+    /// turn an RM error into an errno and clean up after it. RESULT EINVAL for another ARG1.
+    pub const RM_FAIL: u32 = 13;
 }
 
 /// The most VA spaces `RM_OBJECTS` lists.

@@ -952,7 +952,7 @@ fn rm_objects_through_the_queues_listed_and_gone_at_boot() {
     assert_eq!(g.gsp.mem().load_u64(CTRL_DATA + 0x18), 0x7654_3000);
 
     // A requested failure: the next alloc answers that status and creates nothing.
-    assert_eq!(g.control(cmd::RM_FAIL_ALLOC, rm::status::NO_MEMORY, 0), 0);
+    assert_eq!(g.control(cmd::RM_FAIL, rm::status::NO_MEMORY, 0), 0);
     g.call(
         f::GSP_RM_ALLOC,
         &rm::alloc_payload(
@@ -984,6 +984,31 @@ fn rm_objects_through_the_queues_listed_and_gone_at_boot() {
     );
     assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
     assert_eq!(data(&g, 0), 5);
+
+    // A requested CONTROL failure: that status, and the PDEs are not taken.
+    assert_eq!(g.control(cmd::RM_FAIL, rm::status::INVALID_ARGUMENT, 1), 0);
+    let pdes = rm::pdes_params(sd, &[(0x1234_5000, 0x20, rm::aperture::SYS_COH, 0x2f)]);
+    g.call(
+        f::GSP_RM_CONTROL,
+        &rm::control_payload(
+            c,
+            vas + 2,
+            rm::cmd::VASPACE_COPY_SERVER_RESERVED_PDES,
+            &pdes,
+        ),
+    );
+    let m = g.messages();
+    assert_eq!(
+        rm::reply_status(f::GSP_RM_CONTROL, &m[0].rpc.payload),
+        Some(rm::status::INVALID_ARGUMENT)
+    );
+    assert_eq!(g.control(cmd::RM_OBJECTS, 0, 0), 0);
+    assert_eq!(
+        data(&g, 4),
+        1,
+        "only the first VA space has a page directory"
+    );
+    assert_eq!(g.control(cmd::RM_FAIL, 0, 2), crate::regs::EINVAL);
 
     // FREE of the client takes everything; a reboot forgets the rest.
     g.call(f::FREE, &rm::free_payload(c, 0, c));
