@@ -423,12 +423,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "novax_fuzz: no novax render node\n");
 		return 77;
 	}
-	/* A page that is certainly not mapped: map two, unmap the second. */
+	/*
+	 * A page no access can reach, after one that is mapped: map two, make the second
+	 * PROT_NONE. Not munmap: a later mmap (an object, a thread's stack) could then land in the
+	 * hole, and a call through a "bad" pointer into it would succeed and be read back after
+	 * that mapping went away (seen: the fuzzer itself segfaulting in the PRIME case).
+	 */
 	unmapped_page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (unmapped_page == MAP_FAILED)
 		return 1;
 	unmapped_page = (char *)unmapped_page + 4096;
-	munmap(unmapped_page, 4096);
+	if (mprotect(unmapped_page, 4096, PROT_NONE))
+		return 1;
 
 	printf("novax_fuzz: seed %llu, %d threads, %d s on %s\n", (unsigned long long)seed, threads,
 	       seconds, device);
