@@ -13,10 +13,12 @@
 #include "novax.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PAGE 4096ull
@@ -641,6 +643,53 @@ igt_main
 		igt_assert_eq_u64(spaces, spaces0);
 		igt_assert_eq_u64(pages, pages0);
 		igt_info("%" PRIu64 " table pages freed\n", own);
+	}
+
+	igt_describe("A client killed with live mappings (SIGKILL pending while its file is "
+		     "released) still tears its VA space down: RM's VA space freed, every table "
+		     "page back.");
+	igt_subtest("kill-frees-tables") {
+		uint64_t spaces0, pages0, spaces, pages, pdb;
+		uint32_t base, objects;
+		int pipefd[2], status;
+		pid_t pid;
+
+		vm_totals(fd, &spaces0, &pages0);
+		rm_has_vaspace(emu, 0, &base);
+		igt_assert_eq(pipe(pipefd), 0);
+		pid = fork();
+		igt_assert(pid >= 0);
+		if (pid == 0) {
+			int f = open_vm();
+			struct bo b = bo_new(f, 64 * PAGE, 26);
+			uint64_t p;
+
+			for (int i = 0; i < 16; i++)
+				if (map(f, b.handle, (uint64_t)i << 39 | (uint64_t)i << 30, 0,
+					64 * PAGE))
+					_exit(1);
+			p = vm_pdb(f, NULL);
+			if (write(pipefd[1], &p, sizeof(p)) != sizeof(p))
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		close(pipefd[1]);
+		igt_assert_eq(read(pipefd[0], &pdb, sizeof(pdb)), (ssize_t)sizeof(pdb));
+		close(pipefd[0]);
+		igt_assert(rm_has_vaspace(emu, pdb, &objects));
+		igt_assert_eq_u32(objects, base + 1);
+		vm_totals(fd, &spaces, &pages);
+		igt_assert_eq_u64(spaces, spaces0 + 1);
+		igt_assert_lt_u64(pages0 + 16 * 3, pages);
+		igt_assert_eq(kill(pid, SIGKILL), 0);
+		igt_assert_eq(waitpid(pid, &status, 0), pid);
+		igt_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		vm_totals(fd, &spaces, &pages);
+		igt_assert_eq_u64(spaces, spaces0);
+		igt_assert_eq_u64(pages, pages0);
+		igt_assert(!rm_has_vaspace(emu, pdb, &objects));
+		igt_assert_eq_u32(objects, base);
 	}
 
 	igt_describe("Unbinding the core driver while a client has a VM with live mappings: its "
