@@ -89,66 +89,95 @@ fn expect_ops(test: &Test, ops: &[PtOp], want: &[(u32, u32, u32, u64, u64, u64)]
     }
 }
 
+/// `list` with `va..end` unmapped and `map` inserted, or the case fails.
+fn step(
+    test: &Test,
+    list: &[Mapping],
+    va: u64,
+    end: u64,
+    map: Option<Mapping>,
+) -> Option<KVec<Mapping>> {
+    let r = apply(list, va, end, map).ok();
+    if r.is_none() {
+        test.fail(format_args!("apply failed"));
+    }
+    r
+}
+
+/// [`step`], then the new list must have `want`'s shape.
+fn step_expect(
+    test: &Test,
+    list: &[Mapping],
+    va: u64,
+    end: u64,
+    map: Option<Mapping>,
+    want: &[(u64, u64, u64, u32)],
+) -> Option<KVec<Mapping>> {
+    let l = step(test, list, va, end, map)?;
+    expect_shape(test, &l, want);
+    Some(l)
+}
+
+/// The page-table ops and addresses that make `lo..hi` show `list`, or the case fails.
+fn ops_for(test: &Test, list: &[Mapping], lo: u64, hi: u64) -> Option<(KVec<PtOp>, KVVec<u64>)> {
+    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
+    if emit(list, lo, hi, &mut ops, &mut addrs).is_err() {
+        test.fail(format_args!("emit failed"));
+        return None;
+    }
+    Some((ops, addrs))
+}
+
 fn list_split_and_replace(test: &Test) {
     objects!(test, a = (16, 0));
     objects!(test, b = (16, 64));
-    let Ok(list) = apply(
+    let Some(list) = step_expect(
+        test,
         &[],
         0x10_0000,
         0x11_0000,
         Some(mapping(0x10_0000, BIG, 0, 1, &a)),
+        &[(0x10_0000, 0x11_0000, 0, 1)],
     ) else {
-        return test.fail(format_args!("apply failed"));
+        return;
     };
-    expect_shape(test, &list, &[(0x10_0000, 0x11_0000, 0, 1)]);
     // B inside A: A before, B, A after, with A's offset carried into its tail.
-    let Ok(list) = apply(
+    let Some(list) = step_expect(
+        test,
         &list,
         0x10_4000,
         0x10_8000,
         Some(mapping(0x10_4000, 0x4000, 0x3000, 2, &b)),
-    ) else {
-        return test.fail(format_args!("apply failed"));
-    };
-    expect_shape(
-        test,
-        &list,
         &[
             (0x10_0000, 0x10_4000, 0, 1),
             (0x10_4000, 0x10_8000, 0x3000, 2),
             (0x10_8000, 0x11_0000, 0x8000, 1),
         ],
-    );
+    ) else {
+        return;
+    };
     // Exactly over the middle piece: replaced, nothing else moves.
-    let Ok(list) = apply(
+    let Some(list) = step_expect(
+        test,
         &list,
         0x10_4000,
         0x10_8000,
         Some(mapping(0x10_4000, 0x4000, 0, 3, &a)),
-    ) else {
-        return test.fail(format_args!("apply failed"));
-    };
-    expect_shape(
-        test,
-        &list,
         &[
             (0x10_0000, 0x10_4000, 0, 1),
             (0x10_4000, 0x10_8000, 0, 3),
             (0x10_8000, 0x11_0000, 0x8000, 1),
         ],
-    );
+    ) else {
+        return;
+    };
     // Across the ends of two mappings: both clipped, the new one between, sorted.
-    let Ok(list) = apply(
+    let _ = step_expect(
+        test,
         &list,
         0x10_2000,
         0x10_a000,
         Some(mapping(0x10_2000, 0x8000, 0x1000, 4, &b)),
-    ) else {
-        return test.fail(format_args!("apply failed"));
-    };
-    expect_shape(
-        test,
-        &list,
         &[
             (0x10_0000, 0x10_2000, 0, 1),
             (0x10_2000, 0x10_a000, 0x1000, 4),
@@ -164,59 +193,53 @@ fn list_unmap(test: &Test) {
         mapping(0x20_8000, 0x8000, 0x4000, 2, &a),
     ];
     // Nothing there: unchanged.
-    match apply(&list, 0x30_0000, 0x30_1000, None) {
-        Ok(l) => expect_shape(
-            test,
-            &l,
-            &[
-                (0x20_0000, 0x20_4000, 0, 1),
-                (0x20_8000, 0x21_0000, 0x4000, 2),
-            ],
-        ),
-        Err(_) => test.fail(format_args!("apply failed")),
-    }
+    let _ = step_expect(
+        test,
+        &list,
+        0x30_0000,
+        0x30_1000,
+        None,
+        &[
+            (0x20_0000, 0x20_4000, 0, 1),
+            (0x20_8000, 0x21_0000, 0x4000, 2),
+        ],
+    );
     // The middle of the second: two pieces, the tail's offset moved on.
-    match apply(&list, 0x20_a000, 0x20_c000, None) {
-        Ok(l) => expect_shape(
-            test,
-            &l,
-            &[
-                (0x20_0000, 0x20_4000, 0, 1),
-                (0x20_8000, 0x20_a000, 0x4000, 2),
-                (0x20_c000, 0x21_0000, 0x8000, 2),
-            ],
-        ),
-        Err(_) => test.fail(format_args!("apply failed")),
-    }
+    let _ = step_expect(
+        test,
+        &list,
+        0x20_a000,
+        0x20_c000,
+        None,
+        &[
+            (0x20_0000, 0x20_4000, 0, 1),
+            (0x20_8000, 0x20_a000, 0x4000, 2),
+            (0x20_c000, 0x21_0000, 0x8000, 2),
+        ],
+    );
     // Across both and the hole between: the first's head and the second's tail stay.
-    match apply(&list, 0x20_1000, 0x20_9000, None) {
-        Ok(l) => expect_shape(
-            test,
-            &l,
-            &[
-                (0x20_0000, 0x20_1000, 0, 1),
-                (0x20_9000, 0x21_0000, 0x5000, 2),
-            ],
-        ),
-        Err(_) => test.fail(format_args!("apply failed")),
-    }
+    let _ = step_expect(
+        test,
+        &list,
+        0x20_1000,
+        0x20_9000,
+        None,
+        &[
+            (0x20_0000, 0x20_1000, 0, 1),
+            (0x20_9000, 0x21_0000, 0x5000, 2),
+        ],
+    );
     // Everything.
-    match apply(&list, 0, 1 << 40, None) {
-        Ok(l) => {
-            test.expect_eq(l.len(), 0, c_str!("mappings left"));
-        }
-        Err(_) => test.fail(format_args!("apply failed")),
-    };
+    let _ = step_expect(test, &list, 0, 1 << 40, None, &[]);
 }
 
 fn list_ops_big_and_small(test: &Test) {
     // 32 contiguous, 64 KiB-aligned pages: two big pages at a 64 KiB-aligned VA, merged.
     objects!(test, a = (32, 0));
     let list = [mapping(0x40_0000, 2 * BIG, 0, 1, &a)];
-    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
-    if emit(&list, 0x40_0000, 0x42_0000, &mut ops, &mut addrs).is_err() {
-        return test.fail(format_args!("emit failed"));
-    }
+    let Some((ops, addrs)) = ops_for(test, &list, 0x40_0000, 0x42_0000) else {
+        return;
+    };
     expect_ops(
         test,
         &ops,
@@ -233,10 +256,9 @@ fn list_ops_big_and_small(test: &Test) {
 
     // The same object from offset 4 KiB: nothing lines up, 4 KiB pages only, one run.
     let list = [mapping(0x40_0000, BIG, SMALL, 1, &a)];
-    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
-    if emit(&list, 0x40_0000, 0x41_0000, &mut ops, &mut addrs).is_err() {
-        return test.fail(format_args!("emit failed"));
-    }
+    let Some((ops, addrs)) = ops_for(test, &list, 0x40_0000, 0x41_0000) else {
+        return;
+    };
     expect_ops(
         test,
         &ops,
@@ -255,8 +277,9 @@ fn list_ops_big_and_small(test: &Test) {
     // Bus memory not 64 KiB-aligned (the object starts at page 1): small pages.
     objects!(test, b = (16, 1));
     let list = [mapping(0x40_0000, BIG, 0, 2, &b)];
-    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
-    let _ = emit(&list, 0x40_0000, 0x41_0000, &mut ops, &mut addrs);
+    let Some((ops, _)) = ops_for(test, &list, 0x40_0000, 0x41_0000) else {
+        return;
+    };
     test.expect_eq(
         ops.get(1).map(|o| o.page_shift),
         Some(12),
@@ -267,8 +290,9 @@ fn list_ops_big_and_small(test: &Test) {
     let mut ro = mapping(0x40_4000, 0x4000, 0x4000, 1, &a);
     ro.read_only = true;
     let list = [mapping(0x40_0000, 0x4000, 0, 1, &a), ro];
-    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
-    let _ = emit(&list, 0x40_0000, 0x41_0000, &mut ops, &mut addrs);
+    let Some((ops, _)) = ops_for(test, &list, 0x40_0000, 0x41_0000) else {
+        return;
+    };
     expect_ops(
         test,
         &ops,
@@ -285,26 +309,27 @@ fn list_split_big_page(test: &Test) {
     // change is cleared and rewritten in small pages, A's remaining 15 pages included.
     objects!(test, a = (16, 0));
     objects!(test, b = (1, 100));
-    let Ok(list) = apply(
+    let Some(list) = step(
+        test,
         &[],
         0x50_0000,
         0x51_0000,
         Some(mapping(0x50_0000, BIG, 0, 1, &a)),
     ) else {
-        return test.fail(format_args!("apply failed"));
+        return;
     };
-    let Ok(list) = apply(
+    let Some(list) = step(
+        test,
         &list,
         0x50_8000,
         0x50_9000,
         Some(mapping(0x50_8000, SMALL, 0, 2, &b)),
     ) else {
-        return test.fail(format_args!("apply failed"));
+        return;
     };
-    let (mut ops, mut addrs) = (KVec::new(), KVVec::new());
-    if emit(&list, 0x50_0000, 0x51_0000, &mut ops, &mut addrs).is_err() {
-        return test.fail(format_args!("emit failed"));
-    }
+    let Some((ops, addrs)) = ops_for(test, &list, 0x50_0000, 0x51_0000) else {
+        return;
+    };
     expect_ops(
         test,
         &ops,
